@@ -1,0 +1,112 @@
+"""The composition root: settings, database, clock and handlers become one Application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.context import AppContext
+from bot.notify import Notifier
+from bot.settings import Settings
+from handlers import circle, need_wizard, needs
+from storage.db import session_maker
+
+log = logging.getLogger(__name__)
+
+GROUP_COMMANDS = [
+    BotCommand("need", "Ask for help, e.g. /need dinner on Friday"),
+    BotCommand("board", "What's needed and who's on it"),
+    BotCommand("mine", "What I've taken on"),
+    BotCommand("cancel", "Stop the /need I'm writing"),
+    BotCommand("setup", "Make this group a care circle"),
+    BotCommand("timezone", "The circle's time zone"),
+    BotCommand("coordinator", "Reply to someone to make them a coordinator"),
+    BotCommand("help", "What I can do"),
+]
+
+PRIVATE_COMMANDS = [
+    BotCommand("start", "Start or link to your circle"),
+    BotCommand("need", "Ask for help (posted to your group)"),
+    BotCommand("board", "What's needed and who's on it"),
+    BotCommand("mine", "What I've taken on"),
+    BotCommand("cancel", "Stop the /need I'm writing"),
+    BotCommand("timezone", "The circle's time zone"),
+    BotCommand("help", "What I can do"),
+]
+
+SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Commands autocomplete in Telegram once registered per scope."""
+    bot = application.bot
+    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log, tell the person kindly, and carry on: one bad update never stops the bot."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SORRY)
+        elif update.effective_message is not None and update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+    except (BadRequest, Forbidden, TelegramError):
+        log.info("could not tell the person about the error in update %s", update_id)
+
+
+def default_rate_limiter() -> BaseRateLimiter[Any]:
+    # Telegram's flood limits (about 30 messages a second, 20 a minute per group), and a
+    # 429 is waited out for as long as Telegram asks, then retried: nothing is dropped.
+    return AIORateLimiter(max_retries=5)
+
+
+def build_application(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(rate_limiter or default_rate_limiter())
+        .post_init(register_commands)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    application = builder.build()
+    sm = session_maker(engine)
+    application.bot_data["app"] = AppContext(
+        settings=settings,
+        sm=sm,
+        clock=clock or SystemClock(),
+        notifier=Notifier(application.bot, sm),
+    )
+    for group, handler in [*circle.handlers(), *needs.handlers(), *need_wizard.handlers()]:
+        application.add_handler(handler, group=group)
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,83 @@
+"""Callback data, built and read in one place. Telegram allows 64 bytes; ours stay under 30.
+
+Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, or /mine list)
+          w:<step>:<value>                 a step of the guided /need flow
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class NeedAction(StrEnum):
+    CLAIM = "c"
+    RELEASE = "r"
+    DONE = "d"
+    CANCEL = "x"
+
+
+class Origin(StrEnum):
+    """Where the button was pressed, so that message can be refreshed too."""
+
+    CARD = "k"
+    BOARD = "b"
+    MINE = "m"
+
+
+class WizardStep(StrEnum):
+    CATEGORY = "cat"
+    DAY = "day"
+    TIME = "time"
+    POST = "post"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class NeedButton:
+    action: NeedAction
+    need_id: int
+    origin: Origin = Origin.CARD
+
+
+@dataclass(frozen=True)
+class WizardButton:
+    step: WizardStep
+    value: str = ""
+
+
+Button = NeedButton | WizardButton
+
+_MAX_ID = 10**12
+
+
+def encode(button: Button) -> str:
+    if isinstance(button, NeedButton):
+        return f"n:{button.action}:{button.need_id}:{button.origin}"
+    return f"w:{button.step}:{button.value}"
+
+
+def decode(data: object) -> Button | None:
+    """None for anything we did not make (old buttons, other bots, tampering)."""
+    if not isinstance(data, str) or len(data.encode()) > 64:
+        return None
+    parts = data.split(":")
+    try:
+        if parts[0] == "n" and len(parts) == 4 and parts[2].isdigit():
+            need_id = int(parts[2])
+            if not 0 < need_id < _MAX_ID:
+                return None
+            return NeedButton(NeedAction(parts[1]), need_id, Origin(parts[3]))
+        if parts[0] == "w" and len(parts) == 3:
+            return WizardButton(WizardStep(parts[1]), parts[2])
+    except ValueError:
+        return None
+    return None
+
+
+def is_need_button(data: object) -> bool:
+    return isinstance(decode(data), NeedButton)
+
+
+def is_wizard_button(data: object) -> bool:
+    return isinstance(decode(data), WizardButton)

@@ -1,0 +1,357 @@
+"""Needs: post, claim, release, done, cancel. Each function is one transaction that
+decides what changes and returns who must be told; Telegram is called after the commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.categories import Category
+from bot.people import display_name
+from bot.services.permissions import Action, may
+from bot.timeparse import Precision, When
+from storage import needs as store
+from storage import people
+from storage.db import SessionMaker
+from storage.models import Circle, Need, NeedStatus, Role
+
+# Long enough for "ride to the neurology clinic at St Mary's, wheelchair in the boot",
+# short enough that a card stays readable on a phone.
+MAX_DESCRIPTION = 500
+BOARD_LIMIT = 15
+
+
+@dataclass(frozen=True)
+class NeedCard:
+    """Everything needed to show one need, names resolved."""
+
+    id: int
+    circle_id: int
+    chat_id: int
+    category: Category
+    description: str
+    when: When
+    status: NeedStatus
+    requested_by: int
+    requester_name: str
+    patient_id: int
+    patient_name: str
+    claimer_id: int | None
+    claimer_name: str | None
+    cancelled_by_name: str | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def when_of(need: Need) -> When:
+    return When(
+        precision=Precision(need.precision),
+        starts_at=need.starts_at,
+        ends_at=need.ends_at,
+        label=need.when_label,
+    )
+
+
+async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
+    names = await people.people_by_id(
+        session,
+        [
+            uid
+            for uid in (need.requested_by, circle.patient_id, need.claimer_id, need.cancelled_by)
+            if uid is not None
+        ],
+    )
+    assert need.id is not None and circle.id is not None
+    return NeedCard(
+        id=need.id,
+        circle_id=circle.id,
+        chat_id=circle.chat_id,
+        category=Category(need.category),
+        description=need.description,
+        when=when_of(need),
+        status=NeedStatus(need.status),
+        requested_by=need.requested_by,
+        requester_name=display_name(names.get(need.requested_by)),
+        patient_id=circle.patient_id,
+        patient_name=display_name(names.get(circle.patient_id)),
+        claimer_id=need.claimer_id,
+        claimer_name=display_name(names.get(need.claimer_id)) if need.claimer_id else None,
+        cancelled_by_name=(
+            display_name(names.get(need.cancelled_by)) if need.cancelled_by else None
+        ),
+        card_chat_id=need.card_chat_id,
+        card_message_id=need.card_message_id,
+        timezone=circle.timezone,
+    )
+
+
+class DescriptionProblem(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+
+
+def check_description(description: str) -> DescriptionProblem | None:
+    text = description.strip()
+    if not text:
+        return DescriptionProblem.EMPTY
+    if len(text) > MAX_DESCRIPTION:
+        return DescriptionProblem.TOO_LONG
+    return None
+
+
+async def post_need(
+    sm: SessionMaker,
+    *,
+    circle_id: int,
+    requested_by: int,
+    category: Category,
+    description: str,
+    when: When,
+    now: datetime,
+) -> NeedCard:
+    """Store a checked need. The caller has validated description and time."""
+    if check_description(description) is not None:
+        raise ValueError("description must be checked before posting")
+    async with sm() as session:
+        circle = await session.get(Circle, circle_id)
+        assert circle is not None
+        await people.ensure_membership(session, circle_id, requested_by, now)
+        need = await store.add_need(
+            session,
+            Need(
+                circle_id=circle_id,
+                category=category,
+                description=description.strip(),
+                precision=when.precision,
+                starts_at=when.starts_at,
+                ends_at=when.ends_at,
+                when_label=when.label,
+                requested_by=requested_by,
+                created_at=now,
+            ),
+        )
+        card = await _card(session, need, circle)
+        await session.commit()
+        return card
+
+
+async def record_card_message(
+    sm: SessionMaker, need_id: int, chat_id: int, message_id: int
+) -> None:
+    async with sm() as session:
+        await store.set_card(session, need_id, chat_id, message_id)
+        await session.commit()
+
+
+class Refusal(StrEnum):
+    NOT_FOUND = "not_found"
+    OTHER_CIRCLE = "other_circle"
+    NOT_IN_CIRCLE = "not_in_circle"
+    OWN_NEED = "own_need"
+    ALREADY_TAKEN = "already_taken"
+    ALREADY_YOURS = "already_yours"
+    NOT_CLAIMER = "not_claimer"
+    NOT_ALLOWED_DONE = "not_allowed_done"
+    NOT_ALLOWED_CANCEL = "not_allowed_cancel"
+    NOT_CLAIMED = "not_claimed"
+    ALREADY_DONE = "already_done"
+    ALREADY_CANCELLED = "already_cancelled"
+
+
+@dataclass(frozen=True)
+class NeedChange:
+    """What a button press did: the card after it, or why nothing changed."""
+
+    card: NeedCard | None
+    refusal: Refusal | None = None
+    # The claimer before the change, to tell them about a cancel.
+    previous_claimer_id: int | None = None
+    actor_role: Role | None = None
+    first_claim: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+async def _load(
+    session: AsyncSession, need_id: int, actor_id: int, pressed_in_chat: int, private: bool
+) -> tuple[Need, Circle, Role | None] | Refusal:
+    """Find the need and check the button was pressed where the need belongs: in its own
+    group, or privately by a member of its circle."""
+    need = await store.get_need(session, need_id)
+    if need is None:
+        return Refusal.NOT_FOUND
+    circle = await session.get(Circle, need.circle_id)
+    if circle is None:
+        return Refusal.NOT_FOUND
+    if not private and circle.chat_id != pressed_in_chat:
+        return Refusal.OTHER_CIRCLE
+    role = await people.role_in(session, need.circle_id, actor_id)
+    if private and role is None:
+        return Refusal.OTHER_CIRCLE
+    return need, circle, role
+
+
+def _closed_refusal(need: Need) -> Refusal | None:
+    if need.status == NeedStatus.DONE:
+        return Refusal.ALREADY_DONE
+    if need.status == NeedStatus.CANCELLED:
+        return Refusal.ALREADY_CANCELLED
+    return None
+
+
+async def claim(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        if role is None:
+            # Pressing in the group makes a person a member, like writing there does.
+            assert circle.id is not None
+            await people.ensure_membership(session, circle.id, actor_id, now)
+            role = Role.MEMBER
+        if not may(role, Action.CLAIM):
+            return NeedChange(await _card(session, need, circle), Refusal.OWN_NEED)
+        helped_before = await store.has_claimed_before(session, need.circle_id, actor_id)
+        won = await store.claim(session, need_id, actor_id, now)
+        await session.commit()
+        need = await store.get_need(session, need_id) or need
+        card = await _card(session, need, circle)
+        if won:
+            return NeedChange(card, actor_role=role, first_claim=not helped_before)
+        refusal = _closed_refusal(need) or (
+            Refusal.ALREADY_YOURS if need.claimer_id == actor_id else Refusal.ALREADY_TAKEN
+        )
+        return NeedChange(card, refusal)
+
+
+async def release(
+    sm: SessionMaker, need_id: int, actor_id: int, pressed_in_chat: int, private: bool
+) -> NeedChange:
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        if (closed := _closed_refusal(need)) is not None:
+            return NeedChange(await _card(session, need, circle), closed)
+        if need.status != NeedStatus.CLAIMED:
+            return NeedChange(await _card(session, need, circle), Refusal.NOT_CLAIMED)
+        if not may(role or Role.MEMBER, Action.RELEASE, is_claimer=need.claimer_id == actor_id):
+            return NeedChange(await _card(session, need, circle), Refusal.NOT_CLAIMER)
+        won = await store.release(session, need_id, actor_id)
+        await session.commit()
+        need = await store.get_need(session, need_id) or need
+        card = await _card(session, need, circle)
+        return NeedChange(card, None if won else Refusal.NOT_CLAIMED, previous_claimer_id=actor_id)
+
+
+async def mark_done(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        if (closed := _closed_refusal(need)) is not None:
+            return NeedChange(await _card(session, need, circle), closed)
+        if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
+            return NeedChange(await _card(session, need, circle), Refusal.NOT_CLAIMED)
+        allowed = may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id)
+        if not allowed:
+            return NeedChange(await _card(session, need, circle), Refusal.NOT_ALLOWED_DONE)
+        claimer = need.claimer_id
+        won = await store.mark_done(session, need_id, claimer, now)
+        await session.commit()
+        need = await store.get_need(session, need_id) or need
+        card = await _card(session, need, circle)
+        if not won:
+            return NeedChange(card, _closed_refusal(need) or Refusal.NOT_CLAIMED)
+        return NeedChange(card, previous_claimer_id=claimer, actor_role=role)
+
+
+async def cancel(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        if (closed := _closed_refusal(need)) is not None:
+            return NeedChange(await _card(session, need, circle), closed)
+        if not may(role, Action.CANCEL, is_requester=need.requested_by == actor_id):
+            return NeedChange(await _card(session, need, circle), Refusal.NOT_ALLOWED_CANCEL)
+        previous = need.claimer_id
+        won = await store.cancel(session, need_id, actor_id, now)
+        await session.commit()
+        need = await store.get_need(session, need_id) or need
+        card = await _card(session, need, circle)
+        if not won:
+            return NeedChange(card, _closed_refusal(need) or Refusal.NOT_FOUND)
+        return NeedChange(card, previous_claimer_id=previous, actor_role=role)
+
+
+@dataclass(frozen=True)
+class Board:
+    cards: list[NeedCard]
+    more: bool
+
+
+async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
+    async with sm() as session:
+        circle = await session.get(Circle, circle_id)
+        assert circle is not None
+        needs = await store.upcoming_needs(session, circle_id, now, BOARD_LIMIT + 1)
+        cards = [await _card(session, need, circle) for need in needs[:BOARD_LIMIT]]
+        return Board(cards, more=len(needs) > BOARD_LIMIT)
+
+
+async def mine(sm: SessionMaker, user_id: int, now: datetime) -> Board:
+    async with sm() as session:
+        needs = await store.claimed_by(session, user_id, now, BOARD_LIMIT + 1)
+        cards = []
+        for need in needs[:BOARD_LIMIT]:
+            circle = await session.get(Circle, need.circle_id)
+            assert circle is not None
+            cards.append(await _card(session, need, circle))
+        return Board(cards, more=len(needs) > BOARD_LIMIT)
+
+
+async def need_card(sm: SessionMaker, need_id: int) -> NeedCard | None:
+    async with sm() as session:
+        need = await store.get_need(session, need_id)
+        if need is None:
+            return None
+        circle = await session.get(Circle, need.circle_id)
+        assert circle is not None
+        return await _card(session, need, circle)

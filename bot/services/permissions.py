@@ -1,0 +1,49 @@
+"""Who may do what, in one place. Plain functions: no Telegram, no database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from storage.models import Role
+
+
+class Action(StrEnum):
+    POST_NEED_IN_GROUP = "post_need_in_group"
+    POST_NEED_FROM_PRIVATE = "post_need_from_private"
+    CLAIM = "claim"
+    RELEASE = "release"
+    MARK_DONE = "mark_done"
+    CANCEL = "cancel"
+    SET_TIMEZONE = "set_timezone"
+    SET_COORDINATOR = "set_coordinator"
+
+
+LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
+
+
+def may(
+    role: Role | None,
+    action: Action,
+    *,
+    is_claimer: bool = False,
+    is_requester: bool = False,
+) -> bool:
+    """role is None for someone outside the circle."""
+    if role is None:
+        return False
+    match action:
+        case Action.POST_NEED_IN_GROUP:
+            return True
+        case Action.POST_NEED_FROM_PRIVATE | Action.SET_TIMEZONE:
+            return role in LEADS
+        case Action.CLAIM:
+            # The person asking for help does not take their own need.
+            return role != Role.PATIENT
+        case Action.RELEASE:
+            return is_claimer
+        case Action.MARK_DONE:
+            return is_claimer or role in LEADS
+        case Action.CANCEL:
+            return is_requester or role in LEADS
+        case Action.SET_COORDINATOR:
+            return role == Role.PATIENT

@@ -1,0 +1,56 @@
+"""Posting a need's card in the group and keeping it up to date."""
+
+from __future__ import annotations
+
+from bot.categories import Category
+from bot.context import AppContext
+from bot.notify import EditResult
+from bot.render import needs as texts
+from bot.services import needs as service
+from bot.services.circles import CircleView
+from bot.services.needs import NeedCard
+from bot.timeparse import When
+
+
+async def publish(
+    app: AppContext,
+    circle: CircleView,
+    requested_by: int,
+    category: Category,
+    description: str,
+    when: When,
+) -> NeedCard | None:
+    """Store the need, then post its card. None when the group could not be reached."""
+    now = app.clock.now()
+    card = await service.post_need(
+        app.sm,
+        circle_id=circle.id,
+        requested_by=requested_by,
+        category=category,
+        description=description,
+        when=when,
+        now=now,
+    )
+    sent = await app.notifier.to_group(
+        card.chat_id, texts.card_text(card, now), texts.card_keyboard(card)
+    )
+    if sent is None:
+        return None
+    await service.record_card_message(app.sm, card.id, sent.chat_id, sent.message_id)
+    return card
+
+
+async def refresh_card(app: AppContext, card: NeedCard) -> None:
+    """Show the card's new state; if its message is gone, post it again."""
+    now = app.clock.now()
+    text = texts.card_text(card, now)
+    keyboard = texts.card_keyboard(card)
+    if card.card_chat_id is not None and card.card_message_id is not None:
+        result = await app.notifier.edit(card.card_chat_id, card.card_message_id, text, keyboard)
+        if result != EditResult.GONE:
+            return
+    if keyboard is None:
+        return  # a finished need whose card was deleted: nothing left to act on
+    sent = await app.notifier.to_group(card.chat_id, text, keyboard)
+    if sent is not None:
+        await service.record_card_message(app.sm, card.id, sent.chat_id, sent.message_id)

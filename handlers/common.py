@@ -1,0 +1,41 @@
+"""Small helpers shared by the handler modules: who sent this, and where."""
+
+from __future__ import annotations
+
+from telegram import Chat, Update, User
+
+from bot.people import PersonInfo
+
+# Telegram's stand-in for an anonymous group admin: we cannot tell who that is.
+ANONYMOUS_ADMIN_ID = 1087968824
+
+
+def person_of(user: User) -> PersonInfo:
+    return PersonInfo(
+        user_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+    )
+
+
+def is_group(chat: Chat | None) -> bool:
+    return chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def is_private(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == Chat.PRIVATE
+
+
+def real_sender(update: Update) -> User | None:
+    """The person behind an update, or None for bots and anonymous admins."""
+    user = update.effective_user
+    if user is None or user.is_bot or user.id == ANONYMOUS_ADMIN_ID:
+        return None
+    return user
+
+
+ANONYMOUS_REPLY = (
+    "I can't tell who you are when you post as the group. "
+    "Please send this again from your own account."
+)

@@ -1,0 +1,266 @@
+"""Needs in the chat: /need with words, the card's buttons, /board and /mine."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.callbacks import NeedAction, NeedButton, Origin, decode, is_need_button
+from bot.categories import recognise_category
+from bot.context import AppContext, app_context
+from bot.render import circles as circle_texts
+from bot.render import needs as texts
+from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
+from bot.services import circles
+from bot.services import needs as service
+from bot.services.needs import NeedCard, NeedChange, Refusal
+from bot.services.permissions import Action, may
+from bot.timeparse import WhenError, split_need_text
+from handlers import need_wizard
+from handlers.cards import publish, refresh_card
+from handlers.circle import circle_of_update
+from handlers.common import ANONYMOUS_REPLY, is_group, real_sender
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+NOT_A_LEAD_IN_PRIVATE = (
+    "To ask for help, post /need in the group — or ask the person we're supporting or a "
+    "coordinator to post it."
+)
+
+
+async def need(update: Update, context: Context) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    user = real_sender(update)
+    if user is None:
+        await message.reply_text(ANONYMOUS_REPLY)
+        return
+    circle = await circle_of_update(update, context)
+    if circle is None:
+        await message.reply_text(
+            circle_texts.NO_CIRCLE_IN_GROUP if is_group(chat) else circle_texts.NO_CIRCLE_IN_PRIVATE
+        )
+        return
+    app = app_context(context)
+    if not is_group(chat):
+        role = await circles.role_of(app.sm, circle.id, user.id)
+        if not may(role, Action.POST_NEED_FROM_PRIVATE):
+            await message.reply_text(NOT_A_LEAD_IN_PRIVATE)
+            return
+    # The words after the command, exactly as typed (context.args would lose line breaks).
+    text = (message.text or "").partition(" ")[2].strip()
+    if not text:
+        await need_wizard.begin(update, context, circle)
+        return
+    now = app.clock.now()
+    try:
+        parsed = split_need_text(text, circle.zone, now)
+    except WhenError as error:
+        await message.reply_text(str(error))
+        return
+    problem = service.check_description(parsed.description)
+    if problem is not None:
+        await message.reply_text(texts.description_problem_text(problem, len(parsed.description)))
+        return
+    category = recognise_category(text)
+    card = await publish(app, circle, user.id, category, parsed.description, parsed.when)
+    if card is None:
+        await message.reply_text(
+            "I couldn't post in the group just now. Please check I'm still in it and try again."
+        )
+        return
+    if not is_group(chat):
+        await message.reply_text(
+            texts.posted_in_group_notice(card, circle.title), parse_mode=ParseMode.HTML
+        )
+
+
+async def board(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    circle = await circle_of_update(update, context)
+    if circle is None:
+        await message.reply_text(
+            circle_texts.NO_CIRCLE_IN_GROUP
+            if is_group(update.effective_chat)
+            else circle_texts.NO_CIRCLE_IN_PRIVATE
+        )
+        return
+    app = app_context(context)
+    now = app.clock.now()
+    the_board = await service.board(app.sm, circle.id, now)
+    await message.reply_text(
+        texts.board_text(the_board, circle.patient_name, now),
+        parse_mode=ParseMode.HTML,
+        reply_markup=texts.board_keyboard(the_board),
+    )
+
+
+async def mine(update: Update, context: Context) -> None:
+    message = update.effective_message
+    user = real_sender(update)
+    if message is None:
+        return
+    if user is None:
+        await message.reply_text(ANONYMOUS_REPLY)
+        return
+    app = app_context(context)
+    now = app.clock.now()
+    mine_board = await service.mine(app.sm, user.id, now)
+    await message.reply_text(
+        texts.mine_text(mine_board, now),
+        parse_mode=ParseMode.HTML,
+        reply_markup=texts.mine_keyboard(mine_board),
+    )
+
+
+async def _answer(query: CallbackQuery, text: str, alert: bool = False) -> None:
+    try:
+        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT), show_alert=alert)
+    except BadRequest as error:
+        # "query is too old": the person pressed long ago (or during a restart). The action
+        # itself has been handled; only the little pop-up is lost.
+        log.info("callback answer failed: %s", error.message)
+
+
+async def _refresh_origin(
+    app: AppContext, query: CallbackQuery, button: NeedButton, card: NeedCard, user_id: int
+) -> None:
+    """A press on /board or /mine also updates that list."""
+    message = query.message
+    if message is None or button.origin == Origin.CARD:
+        return
+    now = app.clock.now()
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    if button.origin == Origin.BOARD:
+        the_board = await service.board(app.sm, card.circle_id, now)
+        text = texts.board_text(the_board, card.patient_name, now)
+        keyboard = texts.board_keyboard(the_board)
+    else:
+        mine_board = await service.mine(app.sm, user_id, now)
+        text = texts.mine_text(mine_board, now)
+        keyboard = texts.mine_keyboard(mine_board)
+    await app.notifier.edit(message.chat.id, message.message_id, text, keyboard)
+
+
+async def need_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    button = decode(query.data)
+    user = real_sender(update)
+    message = query.message
+    if not isinstance(button, NeedButton) or user is None or message is None:
+        await _answer(query, "This button no longer works. Try /board for the current needs.")
+        return
+    app = app_context(context)
+    now = app.clock.now()
+    chat = message.chat
+    private = not is_group(chat)
+    change: NeedChange
+    match button.action:
+        case NeedAction.CLAIM:
+            change = await service.claim(app.sm, button.need_id, user.id, chat.id, private, now)
+        case NeedAction.RELEASE:
+            change = await service.release(app.sm, button.need_id, user.id, chat.id, private)
+        case NeedAction.DONE:
+            change = await service.mark_done(app.sm, button.need_id, user.id, chat.id, private, now)
+        case NeedAction.CANCEL:
+            change = await service.cancel(app.sm, button.need_id, user.id, chat.id, private, now)
+    card = change.card
+    if change.refusal is not None or card is None:
+        assert change.refusal is not None
+        await _answer(query, texts.refusal_text(change.refusal, card), alert=True)
+        if card is not None and change.refusal not in (Refusal.OTHER_CIRCLE, Refusal.NOT_FOUND):
+            # The person may have pressed on an out-of-date card: bring it up to date.
+            await refresh_card(app, card)
+        return
+    await _answer(query, _CONFIRMATIONS[button.action])
+    await refresh_card(app, card)
+    await _refresh_origin(app, query, button, card, user.id)
+    await _tell_people(app, context, button.action, change, user.id, user.first_name, now)
+
+
+_CONFIRMATIONS = {
+    NeedAction.CLAIM: "Thank you! It's yours 💛",
+    NeedAction.RELEASE: "Released — thank you for letting us know.",
+    NeedAction.DONE: "Marked as done — thank you!",
+    NeedAction.CANCEL: "Cancelled.",
+}
+
+
+async def _tell_people(
+    app: AppContext,
+    context: Context,
+    action: NeedAction,
+    change: NeedChange,
+    actor_id: int,
+    actor_name: str,
+    now: datetime,
+) -> None:
+    card = change.card
+    assert card is not None
+    match action:
+        case NeedAction.CLAIM:
+            if actor_id != card.patient_id:
+                await app.notifier.to_person(
+                    card.patient_id, texts.claimed_notice_to_patient(card, now)
+                )
+            reached = await app.notifier.to_person(
+                actor_id, texts.claimed_notice_to_helper(card, now, first_time=change.first_claim)
+            )
+            if not reached:
+                await _invite_to_private_chat(app, context, card, actor_id, actor_name)
+        case NeedAction.RELEASE:
+            await app.notifier.to_group(
+                card.chat_id,
+                texts.released_notice_to_group(card, actor_name, now),
+                reply_to=card.card_message_id,
+            )
+            if actor_id != card.patient_id:
+                await app.notifier.to_person(
+                    card.patient_id, texts.released_notice_to_patient(card, actor_name, now)
+                )
+        case NeedAction.DONE:
+            if actor_id != card.patient_id:
+                await app.notifier.to_person(card.patient_id, texts.done_notice_to_patient(card))
+        case NeedAction.CANCEL:
+            helper = change.previous_claimer_id
+            if helper is not None and helper != actor_id:
+                await app.notifier.to_person(helper, texts.cancelled_notice_to_helper(card, now))
+
+
+async def _invite_to_private_chat(
+    app: AppContext, context: Context, card: NeedCard, user_id: int, name: str
+) -> None:
+    circle = await circles.circle_for_chat(app.sm, card.chat_id)
+    if circle is None:
+        return
+    await app.notifier.to_group(
+        card.chat_id,
+        texts.cannot_message_helper(user_id, name),
+        start_button(context.bot.username, circle.invite_code, circle_texts.START_BUTTON),
+        reply_to=card.card_message_id,
+    )
+
+
+def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
+    return [
+        (0, CommandHandler("need", need)),
+        (0, CommandHandler("board", board)),
+        (0, CommandHandler("mine", mine)),
+        (0, CallbackQueryHandler(need_button, pattern=is_need_button)),
+    ]

@@ -1,0 +1,107 @@
+"""The tables. Datetimes are aware UTC (SQLModel's UTCDateTime), on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    PATIENT = "patient"  # the person the circle supports; never called that in a message
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CircleStatus(StrEnum):
+    ACTIVE = "active"
+    DORMANT = "dormant"
+
+
+class Circle(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    title: str = Field(default="", max_length=255)
+    patient_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    timezone: str = Field(max_length=64)
+    # The deep-link payload that lets a person link their private chat to this circle.
+    invite_code: str = Field(max_length=32, unique=True)
+    status: str = Field(default=CircleStatus.ACTIVE, max_length=16)
+    created_at: datetime
+
+
+class Person(SQLModel, table=True):
+    """A Telegram user the bot has seen. One person may belong to several circles."""
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=255)
+    last_name: str | None = Field(default=None, max_length=255)
+    username: str | None = Field(default=None, max_length=64)
+    # True once they started the bot privately; False again after a 403 (blocked).
+    can_message: bool = Field(default=False)
+    updated_at: datetime
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("circle_id", "user_id", name="uq_membership_circle_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", index=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    role: str = Field(default=Role.MEMBER, max_length=16)
+    joined_at: datetime
+
+
+class Need(SQLModel, table=True):
+    __table_args__ = (Index("ix_need_circle_status", "circle_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id")
+    category: str = Field(max_length=16)
+    description: str = Field(max_length=1000)
+    # When: precision is one of bot.timeparse.Precision; starts/ends are UTC instants.
+    precision: str = Field(default="none", max_length=8)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    when_label: str | None = Field(default=None, max_length=16)
+    status: str = Field(default=NeedStatus.OPEN, max_length=16)
+    requested_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    claimer_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimed_at: datetime | None = None
+    done_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    card_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    card_message_id: int | None = None
+    created_at: datetime
+
+
+class NeedDraft(SQLModel, table=True):
+    """A /need being built step by step. Stored so a restart never loses it and it never
+    times out: it ends only when posted or when the person says /cancel."""
+
+    __tablename__ = "need_draft"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id", name="uq_need_draft_chat_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    circle_id: int = Field(foreign_key="circle.id")
+    step: str = Field(max_length=16)
+    category: str | None = Field(default=None, max_length=16)
+    description: str | None = Field(default=None, max_length=1000)
+    day: date | None = None
+    precision: str | None = Field(default=None, max_length=8)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    when_label: str | None = Field(default=None, max_length=16)
+    created_at: datetime

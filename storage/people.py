@@ -1,0 +1,136 @@
+"""People, circles and who belongs to which."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Circle, Membership, Person, Role
+
+
+def _insert(session: AsyncSession, table: type[Person] | type[Membership]):  # type: ignore[no-untyped-def]
+    # INSERT … ON CONFLICT is spelled per dialect; both dialects we run on support it.
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
+async def upsert_person(
+    session: AsyncSession,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    now: datetime,
+    *,
+    can_message: bool | None = None,
+) -> None:
+    values: dict[str, object] = {
+        "user_id": user_id,
+        "first_name": first_name[:255],
+        "last_name": last_name[:255] if last_name else None,
+        "username": username[:64] if username else None,
+        "updated_at": now,
+    }
+    changes = dict(values)
+    changes.pop("user_id")
+    if can_message is not None:
+        changes["can_message"] = can_message
+    statement = (
+        _insert(session, Person)
+        .values(**values, can_message=bool(can_message))
+        .on_conflict_do_update(index_elements=["user_id"], set_=changes)
+    )
+    await session.execute(statement)
+
+
+async def set_can_message(session: AsyncSession, user_id: int, can_message: bool) -> None:
+    await session.execute(
+        update(Person).where(col(Person.user_id) == user_id).values(can_message=can_message)
+    )
+
+
+async def get_person(session: AsyncSession, user_id: int) -> Person | None:
+    return await session.get(Person, user_id)
+
+
+async def people_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Person]:
+    wanted = {uid for uid in user_ids if uid is not None}
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.user_id).in_(wanted)))
+    return {person.user_id: person for person in rows}
+
+
+async def ensure_membership(
+    session: AsyncSession, circle_id: int, user_id: int, now: datetime, role: Role = Role.MEMBER
+) -> None:
+    """Add the person to the circle if they are not in it; never demotes an existing role."""
+    statement = (
+        _insert(session, Membership)
+        .values(circle_id=circle_id, user_id=user_id, role=role, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["circle_id", "user_id"])
+    )
+    await session.execute(statement)
+
+
+async def set_role(session: AsyncSession, circle_id: int, user_id: int, role: Role) -> None:
+    await session.execute(
+        update(Membership)
+        .where(col(Membership.circle_id) == circle_id, col(Membership.user_id) == user_id)
+        .values(role=role)
+    )
+
+
+async def role_in(session: AsyncSession, circle_id: int, user_id: int) -> Role | None:
+    row = await session.exec(
+        select(Membership.role).where(
+            col(Membership.circle_id) == circle_id, col(Membership.user_id) == user_id
+        )
+    )
+    role = row.first()
+    return Role(role) if role else None
+
+
+async def circle_by_chat(session: AsyncSession, chat_id: int) -> Circle | None:
+    rows = await session.exec(select(Circle).where(col(Circle.chat_id) == chat_id))
+    return rows.first()
+
+
+async def circle_by_invite(session: AsyncSession, invite_code: str) -> Circle | None:
+    rows = await session.exec(select(Circle).where(col(Circle.invite_code) == invite_code))
+    return rows.first()
+
+
+async def circles_of(session: AsyncSession, user_id: int) -> Sequence[tuple[Circle, str]]:
+    """The circles a person belongs to with their role, the ones they lead first."""
+    rows = await session.exec(
+        select(Circle, Membership.role)
+        .join(Membership, col(Membership.circle_id) == col(Circle.id))
+        .where(col(Membership.user_id) == user_id)
+        .order_by(col(Membership.joined_at).desc())
+    )
+    order = {Role.PATIENT: 0, Role.COORDINATOR: 1, Role.MEMBER: 2}
+    return sorted(rows.all(), key=lambda pair: order.get(Role(pair[1]), 3))
+
+
+async def coordinators_of(session: AsyncSession, circle_id: int) -> list[int]:
+    rows = await session.exec(
+        select(Membership.user_id).where(
+            col(Membership.circle_id) == circle_id, col(Membership.role) == Role.COORDINATOR
+        )
+    )
+    return list(rows.all())
+
+
+async def move_circle_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    result = await session.execute(
+        update(Circle).where(col(Circle.chat_id) == old_chat_id).values(chat_id=new_chat_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

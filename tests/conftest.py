@@ -1,0 +1,173 @@
+"""The test bench: a fake Telegram, a database, a driven clock and the real Application.
+
+Tests speak as people: `await circle.say(anna, "/need …")`, `await circle.press(anna, card,
+"🙋 I'll do it")`, then look at what each person sees in the fake's chats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application
+
+from bot.app import build_application, register_commands
+from bot.clock import ManualClock
+from bot.settings import Settings
+from storage.db import SessionMaker, create_engine, migrate, session_maker
+from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
+
+TOKEN = "7000000001:AAHfakeTOKENforCareCircleTests_0123456"
+# Wednesday 25 November 2026, 10:00 in Berlin.
+START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+GROUP_ID = -1001000000001
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+
+
+MARIA = Person(101, "Maria")  # the person the circle supports
+TOM = Person(102, "Tom")  # her husband, a coordinator
+ANNA = Person(103, "Anna")
+BEN = Person(104, "Ben")
+CARL = Person(105, "Carl")
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "database_url": database_url,
+        "default_timezone": "Europe/Berlin",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class Circle:
+    """One family group and the bot, driven update by update."""
+
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        clock: ManualClock,
+        sm: SessionMaker,
+        group_id: int = GROUP_ID,
+    ) -> None:
+        self.fake = fake
+        self.app = application
+        self.clock = clock
+        self.sm = sm
+        self.group_id = group_id
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+
+    async def say(
+        self, person: Person, text: str, *, chat_id: int | None = None, reply_to: int | None = None
+    ) -> None:
+        chat = self.group_id if chat_id is None else chat_id
+        await self.feed(self.fake.user_sends(person.id, chat, text, reply_to_message_id=reply_to))
+
+    async def say_privately(self, person: Person, text: str, reply_to: int | None = None) -> None:
+        await self.say(person, text, chat_id=person.id, reply_to=reply_to)
+
+    async def press(
+        self, person: Person, message: FakeMessage, button_text: str
+    ) -> tuple[str | None, bool] | None:
+        """Press a button on a message as shown now; returns the callback answer (text, alert)."""
+        update = self.fake.user_presses(
+            person.id, message.chat_id, message.message_id, button_text=button_text
+        )
+        await self.feed(update)
+        answer = self.fake.callback_answer_for(update["callback_query"]["id"])
+        return (answer[1], answer[2]) if answer else None
+
+    def group(self) -> list[FakeMessage]:
+        return self.fake.messages(self.group_id)
+
+    def last_in_group(self) -> FakeMessage:
+        return self.fake.last_message(self.group_id)
+
+    def private(self, person: Person) -> list[FakeMessage]:
+        return [m for m in self.fake.private_messages(person.id) if m.from_bot]
+
+    def card(self, words: str) -> FakeMessage:
+        """The current state of the need card whose text contains these words."""
+        cards = [m for m in self.group() if m.from_bot and words in m.text and m.buttons != []]
+        cards = cards or [m for m in self.group() if m.from_bot and words in m.text]
+        assert cards, f"no card with {words!r} in the group: {[m.text for m in self.group()]}"
+        return cards[-1]
+
+    async def start_privately(self, person: Person) -> None:
+        await self.say_privately(person, "/start")
+
+    async def set_up(self, *members: Person, patient: Person = MARIA) -> None:
+        """Maria sets the group up; everyone named writes once and starts the bot privately."""
+        await self.say(patient, "/setup")
+        for person in (patient, *members):
+            if person != patient:
+                await self.say(person, "Hello everyone")
+            await self.start_privately(person)
+
+
+@pytest.fixture
+def fake() -> FakeTelegram:
+    telegram = FakeTelegram(token=TOKEN)
+    for person in (MARIA, TOM, ANNA, BEN, CARL):
+        telegram.add_user(person.id, person.name)
+    telegram.add_group(GROUP_ID, "Maria's helpers", supergroup=True)
+    return telegram
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'carecircle.sqlite3'}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+def quiet_rate_limiter() -> AIORateLimiter:
+    # No pacing in tests (they send bursts on purpose), but 429s are still waited out.
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
+AppFactory = Callable[[], Application[Any, Any, Any, Any, Any, Any]]
+
+
+@pytest.fixture
+async def circle(
+    fake: FakeTelegram, clock: ManualClock, engine: AsyncEngine, database_url: str
+) -> AsyncIterator[Circle]:
+    application = build_application(
+        make_settings(database_url),
+        engine,
+        clock=clock,
+        request=FakeRequest(fake),
+        rate_limiter=quiet_rate_limiter(),
+    )
+    await application.initialize()
+    await register_commands(application)
+    yield Circle(fake, application, clock, session_maker(engine))
+    await application.shutdown()
+    assert fake.violations == [], "the bot broke the Bot API contract"
