@@ -185,8 +185,9 @@ async def need_button(update: Update, context: Context) -> None:
         assert change.refusal is not None
         await _answer(query, texts.refusal_text(change.refusal, card), alert=True)
         if card is not None and change.refusal not in (Refusal.OTHER_CIRCLE, Refusal.NOT_FOUND):
-            # The person may have pressed on an out-of-date card: bring it up to date.
+            # The person pressed on an out-of-date card or list: bring it up to date.
             await refresh_card(app, card)
+            await _refresh_origin(app, query, button, card, user.id)
         return
     await _answer(query, _CONFIRMATIONS[button.action])
     await refresh_card(app, card)

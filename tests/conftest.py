@@ -52,6 +52,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+AppFactory = Callable[[], Application[Any, Any, Any, Any, Any, Any]]
+
+
 class Circle:
     """One family group and the bot, driven update by update."""
 
@@ -61,13 +64,21 @@ class Circle:
         application: Application[Any, Any, Any, Any, Any, Any],
         clock: ManualClock,
         sm: SessionMaker,
+        factory: AppFactory,
         group_id: int = GROUP_ID,
     ) -> None:
         self.fake = fake
+        self.factory = factory
         self.app = application
         self.clock = clock
         self.sm = sm
         self.group_id = group_id
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new Application on the same database."""
+        await self.app.shutdown()
+        self.app = self.factory()
+        await self.app.initialize()
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(update, self.app.bot))
@@ -103,8 +114,9 @@ class Circle:
 
     def card(self, words: str) -> FakeMessage:
         """The current state of the need card whose text contains these words."""
-        cards = [m for m in self.group() if m.from_bot and words in m.text and m.buttons != []]
-        cards = cards or [m for m in self.group() if m.from_bot and words in m.text]
+        cards = [
+            m for m in self.group() if m.from_bot and words in m.text and "\nAsked by " in m.text
+        ]
         assert cards, f"no card with {words!r} in the group: {[m.text for m in self.group()]}"
         return cards[-1]
 
@@ -152,22 +164,23 @@ def quiet_rate_limiter() -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
 
 
-AppFactory = Callable[[], Application[Any, Any, Any, Any, Any, Any]]
-
-
 @pytest.fixture
 async def circle(
     fake: FakeTelegram, clock: ManualClock, engine: AsyncEngine, database_url: str
 ) -> AsyncIterator[Circle]:
-    application = build_application(
-        make_settings(database_url),
-        engine,
-        clock=clock,
-        request=FakeRequest(fake),
-        rate_limiter=quiet_rate_limiter(),
-    )
+    def factory() -> Application[Any, Any, Any, Any, Any, Any]:
+        return build_application(
+            make_settings(database_url),
+            engine,
+            clock=clock,
+            request=FakeRequest(fake),
+            rate_limiter=quiet_rate_limiter(),
+        )
+
+    application = factory()
     await application.initialize()
     await register_commands(application)
-    yield Circle(fake, application, clock, session_maker(engine))
-    await application.shutdown()
+    story = Circle(fake, application, clock, session_maker(engine), factory)
+    yield story
+    await story.app.shutdown()
     assert fake.violations == [], "the bot broke the Bot API contract"
