@@ -49,7 +49,9 @@ async def test_coordinators_are_chosen_by_maria_only(circle: Circle) -> None:
     await circle.set_up(TOM, ANNA)
     tom_hello = [m for m in circle.group() if m.from_user_id == TOM.id][-1]
     await circle.say(ANNA, "/coordinator", reply_to=tom_hello.message_id)
-    assert circle.last_in_group().text == "Only the person we're supporting can choose coordinators."
+    assert (
+        circle.last_in_group().text == "Only the person we're supporting can choose coordinators."
+    )
     await circle.say(MARIA, "/coordinator", reply_to=tom_hello.message_id)
     assert circle.last_in_group().text.startswith("⭐ Tom is now a coordinator")
     await circle.say(MARIA, "/coordinator remove", reply_to=tom_hello.message_id)

@@ -65,12 +65,14 @@ async def test_two_members_pressing_at_the_same_moment_only_one_gets_it(circle: 
     assert need.status == NeedStatus.CLAIMED
     winner, loser = (ANNA, BEN) if need.claimer_id == ANNA.id else (BEN, ANNA)
     answers = {
-        ANNA: circle.fake.callback_answer_for(anna_press["callback_query"]["id"]),
-        BEN: circle.fake.callback_answer_for(ben_press["callback_query"]["id"]),
+        person: answer[1]
+        for person, press in ((ANNA, anna_press), (BEN, ben_press))
+        if (answer := circle.fake.callback_answer_for(press["callback_query"]["id"]))
     }
-    assert answers[winner] is not None and answers[winner][1] == "Thank you! It's yours 💛"
-    assert answers[loser] is not None
-    assert answers[loser][1] == f"{winner.name} already took this one. Thank you for offering!"
+    assert answers == {
+        winner: "Thank you! It's yours 💛",
+        loser: f"{winner.name} already took this one. Thank you for offering!",
+    }
     assert f"Claimed by {winner.name}" in circle.card("ride to neurology").text
     claim_notes = [m for m in circle.private(MARIA) if "will give you a ride" in m.text]
     assert len(claim_notes) == 1
@@ -311,7 +313,11 @@ async def test_a_deleted_card_is_posted_again_when_it_changes(circle: Circle) ->
 async def test_a_429_is_waited_out_and_the_card_still_arrives(circle: Circle) -> None:
     await circle.set_up()
     circle.fake.fail_next(
-        "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=circle.group_id
+        "sendMessage",
+        429,
+        "Too Many Requests: retry after 1",
+        retry_after=1,
+        chat_id=circle.group_id,
     )
     await circle.say(MARIA, RIDE)
     assert "ride to neurology" in circle.card("ride to neurology").text

@@ -143,7 +143,7 @@ class FakeMessage:
 
     message_id: int
     chat_id: int
-    text: str | None
+    text: str  # "" for a message without text or caption, as a person would see it
     html: str | None
     parse_mode: str | None
     reply_markup: JSON | None
@@ -580,7 +580,7 @@ class FakeTelegram:
         return FakeMessage(
             message_id=m.message_id,
             chat_id=m.chat_id,
-            text=text,
+            text=text or "",
             html=html,
             parse_mode=m.parse_mode,
             reply_markup=copy.deepcopy(m.reply_markup),

@@ -1,0 +1,186 @@
+"""The real `python -m bot`, started as a person would start it, against the fake Telegram
+served over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ANNA, GROUP_ID, MARIA, TOKEN
+from tests.fake_telegram import FakeTelegram, FakeTelegramHTTPServer
+
+REPO = Path(__file__).resolve().parent.parent
+# Waiting for another process (not driving our own clock): bounded, checked often.
+PATIENCE = 30.0
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+class RunningBot:
+    def __init__(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    async def stop(self) -> str:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(self.process.wait(), PATIENCE)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        return self.log_path.read_text()
+
+
+def bot_env(api_url: str, database: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api_url,
+        DATABASE_URL=f"sqlite:///{database}",
+        DEFAULT_TIMEZONE="Europe/Berlin",
+        LOG_LEVEL="DEBUG",
+        POLLING_TIMEOUT="1",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+async def start_bot(api_url: str, database: Path, workdir: Path, name: str) -> RunningBot:
+    log_path = workdir / f"{name}.log"
+    with log_path.open("w") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=workdir,
+            env=bot_env(api_url, database),
+            stdout=log_file,
+            stderr=log_file,
+        )
+    return RunningBot(process, log_path)
+
+
+@pytest.fixture
+async def served_fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
+    fake = FakeTelegram(token=TOKEN)
+    fake.add_user(MARIA.id, MARIA.name)
+    fake.add_user(ANNA.id, ANNA.name)
+    fake.add_group(GROUP_ID, "Maria's helpers", supergroup=True)
+    server = FakeTelegramHTTPServer(fake)
+    url = await server.start()
+    yield fake, url
+    await server.stop()
+
+
+async def test_setup_post_and_claim_through_the_real_entry_point(
+    served_fake: tuple[FakeTelegram, str], tmp_path: Path
+) -> None:
+    fake, url = served_fake
+    database = tmp_path / "data" / "carecircle.sqlite3"
+    bot = await start_bot(url, database, tmp_path, "first")
+    try:
+        await eventually(lambda: bool(fake.commands("all_group_chats")), "commands registered")
+
+        fake.user_sends(MARIA.id, MARIA.id, "/start")
+        fake.user_sends(ANNA.id, ANNA.id, "/start")
+        fake.user_sends(MARIA.id, GROUP_ID, "/setup")
+        await eventually(
+            lambda: any("care circle" in m.text for m in fake.bot_messages(GROUP_ID)), "setup"
+        )
+        fake.user_sends(MARIA.id, GROUP_ID, "/need ride to neurology tomorrow 14:00")
+        await eventually(
+            lambda: any("Asked by Maria" in m.text for m in fake.bot_messages(GROUP_ID)), "card"
+        )
+        card = [m for m in fake.bot_messages(GROUP_ID) if "Asked by Maria" in m.text][-1]
+        fake.user_presses(ANNA.id, GROUP_ID, card.message_id, button_text="🙋 I'll do it")
+        await eventually(
+            lambda: "Claimed by Anna" in fake.message(GROUP_ID, card.message_id).text, "claim"
+        )
+        await eventually(
+            lambda: any("Anna will give you a ride" in m.text for m in fake.bot_messages(MARIA.id)),
+            "Maria told",
+        )
+    finally:
+        log = await bot.stop()
+    assert fake.violations == []
+    assert TOKEN not in log, "the bot token leaked into the log"
+    assert "CareCircle starting: mode=polling database=SQLite timezone=Europe/Berlin" in log
+
+    # A second start on the same database keeps everything.
+    again = await start_bot(url, database, tmp_path, "second")
+    try:
+        fake.user_sends(ANNA.id, GROUP_ID, "/board")
+        await eventually(
+            lambda: any("Maria's board" in m.text for m in fake.bot_messages(GROUP_ID)), "board"
+        )
+    finally:
+        log = await again.stop()
+    board = [m for m in fake.bot_messages(GROUP_ID) if "Maria's board" in m.text][-1]
+    assert "ride to neurology" in board.text and "🙋 Anna" in board.text
+    assert TOKEN not in log
+
+
+async def run_once(env_changes: dict[str, str | None], tmp_path: Path) -> tuple[int, str]:
+    env = bot_env("http://127.0.0.1:9", tmp_path / "db.sqlite3")
+    for key, value in env_changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), PATIENCE)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"TELEGRAM_BOT_TOKEN": None}, "TELEGRAM_BOT_TOKEN is not set"),
+        (
+            {"TELEGRAM_BOT_TOKEN": "not-a-token"},
+            "TELEGRAM_BOT_TOKEN does not look like a bot token",
+        ),
+        ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE 'Mars/Olympus' is not an IANA"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with sqlite:///"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+    ],
+)
+async def test_a_bad_setting_stops_start_up_with_one_clear_line(
+    changes: dict[str, str | None], expected: str, tmp_path: Path
+) -> None:
+    code, err = await run_once(changes, tmp_path)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("CareCircle cannot start: ")
+    assert expected in lines[0]
+
+
+async def test_unreachable_telegram_stops_with_one_line_and_no_token(tmp_path: Path) -> None:
+    code, err = await run_once({"POLLING_TIMEOUT": "0"}, tmp_path)
+    assert code == 2
+    assert "cannot reach Telegram at http://127.0.0.1:9" in err
+    assert TOKEN not in err
