@@ -12,7 +12,6 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     BaseHandler,
     ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -24,7 +23,7 @@ from bot.render import circles as texts
 from bot.render.common import start_button
 from bot.services import circles
 from bot.services.circles import CircleView, TimezoneOutcome
-from handlers.common import ANONYMOUS_REPLY, is_group, is_private, person_of, real_sender
+from handlers.common import ANONYMOUS_REPLY, command, is_group, is_private, person_of, real_sender
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -244,9 +243,9 @@ def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
         (-1, TypeHandler(Update, track_member)),
         (0, ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)),
         (0, MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated)),
-        (0, CommandHandler("setup", setup)),
-        (0, CommandHandler("start", start)),
-        (0, CommandHandler("timezone", timezone)),
-        (0, CommandHandler("coordinator", coordinator)),
-        (0, CommandHandler("help", help_command)),
+        (0, command("setup", setup)),
+        (0, command("start", start)),
+        (0, command("timezone", timezone)),
+        (0, command("coordinator", coordinator)),
+        (0, command("help", help_command)),
     ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Chat, Update, User
+from telegram.ext import CommandHandler, filters
 
 from bot.people import PersonInfo
 
@@ -39,3 +43,10 @@ ANONYMOUS_REPLY = (
     "I can't tell who you are when you post as the group. "
     "Please send this again from your own account."
 )
+
+
+def command(
+    name: str, callback: Callable[[Update, Any], Coroutine[Any, Any, None]]
+) -> CommandHandler[Any, None]:
+    """A command handler for new messages only: editing "/need …" must not post it again."""
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)

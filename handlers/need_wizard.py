@@ -15,7 +15,6 @@ from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -33,7 +32,7 @@ from bot.services.drafts import Draft, Step
 from bot.services.needs import NeedCard
 from bot.timeparse import NO_TIME, When, WhenError, day_when, parse_time_on_day, part_of_day_when
 from handlers.cards import publish
-from handlers.common import is_group, real_sender
+from handlers.common import command, is_group, real_sender
 from storage.models import NeedStatus
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -266,6 +265,8 @@ async def wizard_text(update: Update, context: Context) -> None:
     app = app_context(context)
     draft = await drafts.current(app.sm, message.chat.id, user.id)
     if draft is None:
+        if not in_group:
+            await message.reply_text(texts.NOT_UNDERSTOOD)
         return
     circle = await circles.circle_by_id(app.sm, draft.circle_id)
     if circle is None:
@@ -306,7 +307,12 @@ async def cancel(update: Update, context: Context) -> None:
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
     return [
-        (0, CommandHandler("cancel", cancel)),
+        (0, command("cancel", cancel)),
         (0, CallbackQueryHandler(wizard_button, pattern=is_wizard_button)),
-        (0, MessageHandler(filters.TEXT & ~filters.COMMAND, wizard_text)),
+        (
+            0,
+            MessageHandler(
+                filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, wizard_text
+            ),
+        ),
     ]

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import NeedAction, NeedButton, Origin, decode, is_need_button
 from bot.categories import recognise_category
@@ -25,7 +25,7 @@ from bot.timeparse import WhenError, split_need_text
 from handlers import need_wizard
 from handlers.cards import publish, refresh_card
 from handlers.circle import circle_of_update
-from handlers.common import ANONYMOUS_REPLY, is_group, real_sender
+from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +260,8 @@ async def _invite_to_private_chat(
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
     return [
-        (0, CommandHandler("need", need)),
-        (0, CommandHandler("board", board)),
-        (0, CommandHandler("mine", mine)),
+        (0, command("need", need)),
+        (0, command("board", board)),
+        (0, command("mine", mine)),
         (0, CallbackQueryHandler(need_button, pattern=is_need_button)),
     ]

@@ -107,3 +107,9 @@ async def test_a_draft_survives_a_restart(circle: Circle) -> None:
     await circle.press(MARIA, circle.last_in_group(), "No specific time")
     await circle.press(MARIA, circle.last_in_group(), "✅ Post it")
     assert "🗓 Any time" in circle.card("feed the cat").text
+
+
+async def test_a_stray_private_message_gets_a_gentle_pointer(circle: Circle) -> None:
+    await circle.set_up()
+    await circle.say_privately(MARIA, "hello?")
+    assert circle.private(MARIA)[-1].text.startswith("I'm not sure what to do with that.")

@@ -105,4 +105,8 @@ def posted_elsewhere(title: str) -> str:
     return f"✅ Posted in {e(title or 'your group')}. Thank you!"
 
 
+NOT_UNDERSTOOD = (
+    "I'm not sure what to do with that. To ask for help, send /need and a few words; "
+    "/help shows everything I can do."
+)
 USE_BUTTONS = "Please tap one of the buttons above, or send /cancel to stop."

@@ -1,0 +1,136 @@
+"""Plain rules, tested without a bot: permissions, callback data, settings, log redaction."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.callbacks import (
+    NeedAction,
+    NeedButton,
+    Origin,
+    WizardButton,
+    WizardStep,
+    decode,
+    encode,
+)
+from bot.logs import RedactTokenFilter
+from bot.services.circles import canonical_zone, suggest_zones
+from bot.services.permissions import Action, may
+from bot.settings import async_database_url
+from storage.models import Role
+from tests.conftest import MARIA, TOKEN, Circle
+
+P, C, M, S = Role.PATIENT, Role.COORDINATOR, Role.MEMBER, None
+
+# (action, role, is_claimer, is_requester) -> allowed. Every row is a person's situation.
+PERMISSIONS = [
+    (Action.POST_NEED_IN_GROUP, P, False, False, True),
+    (Action.POST_NEED_IN_GROUP, C, False, False, True),
+    (Action.POST_NEED_IN_GROUP, M, False, False, True),
+    (Action.POST_NEED_IN_GROUP, S, False, False, False),
+    (Action.POST_NEED_FROM_PRIVATE, P, False, False, True),
+    (Action.POST_NEED_FROM_PRIVATE, C, False, False, True),
+    (Action.POST_NEED_FROM_PRIVATE, M, False, False, False),
+    (Action.POST_NEED_FROM_PRIVATE, S, False, False, False),
+    (Action.CLAIM, P, False, False, False),
+    (Action.CLAIM, C, False, False, True),
+    (Action.CLAIM, M, False, False, True),
+    (Action.CLAIM, S, False, False, False),
+    (Action.RELEASE, M, True, False, True),
+    (Action.RELEASE, M, False, False, False),
+    (Action.RELEASE, C, False, False, False),
+    (Action.RELEASE, P, False, False, False),
+    (Action.MARK_DONE, M, True, False, True),
+    (Action.MARK_DONE, M, False, False, False),
+    (Action.MARK_DONE, C, False, False, True),
+    (Action.MARK_DONE, P, False, False, True),
+    (Action.MARK_DONE, S, True, False, False),
+    (Action.CANCEL, P, False, False, True),
+    (Action.CANCEL, C, False, False, True),
+    (Action.CANCEL, M, False, True, True),
+    (Action.CANCEL, M, False, False, False),
+    (Action.CANCEL, M, True, False, False),
+    (Action.CANCEL, S, False, True, False),
+    (Action.SET_TIMEZONE, P, False, False, True),
+    (Action.SET_TIMEZONE, C, False, False, True),
+    (Action.SET_TIMEZONE, M, False, False, False),
+    (Action.SET_COORDINATOR, P, False, False, True),
+    (Action.SET_COORDINATOR, C, False, False, False),
+    (Action.SET_COORDINATOR, M, False, False, False),
+]
+
+
+@pytest.mark.parametrize(("action", "role", "claimer", "requester", "allowed"), PERMISSIONS)
+def test_who_may_do_what(
+    action: Action, role: Role | None, claimer: bool, requester: bool, allowed: bool
+) -> None:
+    assert may(role, action, is_claimer=claimer, is_requester=requester) is allowed
+
+
+@pytest.mark.parametrize(
+    "button",
+    [
+        NeedButton(NeedAction.CLAIM, 1),
+        NeedButton(NeedAction.CANCEL, 999_999_999_999, Origin.BOARD),
+        NeedButton(NeedAction.DONE, 42, Origin.MINE),
+        WizardButton(WizardStep.CATEGORY, "household"),
+        WizardButton(WizardStep.DAY, "20261231"),
+        WizardButton(WizardStep.STOP),
+    ],
+)
+def test_callback_data_round_trips_and_stays_short(button: NeedButton | WizardButton) -> None:
+    data = encode(button)
+    assert len(data.encode()) <= 64
+    assert decode(data) == button
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "n", "n:c", "n:c:abc:k", "n:z:1:k", "n:c:1:q", "n:c:-1:k", "n:c:0:k", "w:nope:x",
+     "x" * 65, "n:c:1:k:extra", "claim:n42", None, 42],
+)  # fmt: skip
+def test_callback_data_we_did_not_make_is_ignored(data: object) -> None:
+    assert decode(data) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("sqlite:///carecircle.sqlite3", "sqlite+aiosqlite:///carecircle.sqlite3"),
+        ("sqlite:////var/lib/cc.db", "sqlite+aiosqlite:////var/lib/cc.db"),
+        ("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("postgres://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+    ],
+)
+def test_database_urls_get_an_async_driver(written: str, expected: str) -> None:
+    assert async_database_url(written) == expected
+
+
+def test_time_zone_names_are_found_from_what_people_type() -> None:
+    assert canonical_zone("Europe/Berlin") == "Europe/Berlin"
+    assert canonical_zone("europe/berlin") == "Europe/Berlin"
+    assert canonical_zone("Berlin") is None
+    assert suggest_zones("berlin") == ("Europe/Berlin",)
+    assert suggest_zones("new york") == ("America/New_York",)
+
+
+def test_the_token_is_redacted_from_every_log_line() -> None:
+    record = logging.LogRecord(
+        "httpx", logging.DEBUG, __file__, 1, "POST %s", (f"https://x/bot{TOKEN}/getMe",), None
+    )
+    RedactTokenFilter(TOKEN).filter(record)
+    assert record.getMessage() == "POST https://x/bot<token>/getMe"
+
+
+async def test_an_edited_command_does_not_post_again(circle: Circle) -> None:
+    await circle.set_up()
+    await circle.say(MARIA, "/need dinner on Friday")
+    command = [m for m in circle.group() if m.from_user_id == MARIA.id][-1]
+    await circle.feed(
+        circle.fake.user_edits(MARIA.id, circle.group_id, command.message_id, "/need lunch Friday")
+    )
+    cards = [m for m in circle.group() if m.from_bot and "Asked by" in m.text]
+    assert [c.text.splitlines()[1] for c in cards] == ["dinner"]
