@@ -142,6 +142,18 @@ async def circle_of_update(update: Update, context: Context) -> CircleView | Non
     return mine[0].circle if mine else None
 
 
+async def require_circle(update: Update, context: Context) -> CircleView | None:
+    """The circle a command is about, or a kind reply saying how to get one."""
+    circle = await circle_of_update(update, context)
+    message = update.effective_message
+    if circle is None and message is not None:
+        in_group = is_group(update.effective_chat)
+        await message.reply_text(
+            texts.NO_CIRCLE_IN_GROUP if in_group else texts.NO_CIRCLE_IN_PRIVATE
+        )
+    return circle
+
+
 async def timezone(update: Update, context: Context) -> None:
     message = update.effective_message
     user = real_sender(update)
@@ -150,13 +162,8 @@ async def timezone(update: Update, context: Context) -> None:
     if user is None:
         await message.reply_text(ANONYMOUS_REPLY)
         return
-    circle = await circle_of_update(update, context)
+    circle = await require_circle(update, context)
     if circle is None:
-        await message.reply_text(
-            texts.NO_CIRCLE_IN_GROUP
-            if is_group(update.effective_chat)
-            else texts.NO_CIRCLE_IN_PRIVATE
-        )
         return
     app = app_context(context)
     now = app.clock.now()
@@ -196,9 +203,8 @@ async def coordinator(update: Update, context: Context) -> None:
             "Please do this in the group: reply to someone's message with /coordinator."
         )
         return
-    circle = await circle_of_update(update, context)
+    circle = await require_circle(update, context)
     if circle is None:
-        await message.reply_text(texts.NO_CIRCLE_IN_GROUP)
         return
     app = app_context(context)
     replied = message.reply_to_message

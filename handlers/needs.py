@@ -24,7 +24,7 @@ from bot.services.permissions import Action, may
 from bot.timeparse import WhenError, split_need_text
 from handlers import need_wizard
 from handlers.cards import publish, refresh_card
-from handlers.circle import circle_of_update
+from handlers.circle import require_circle
 from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,8 @@ async def need(update: Update, context: Context) -> None:
     if user is None:
         await message.reply_text(ANONYMOUS_REPLY)
         return
-    circle = await circle_of_update(update, context)
+    circle = await require_circle(update, context)
     if circle is None:
-        await message.reply_text(
-            circle_texts.NO_CIRCLE_IN_GROUP if is_group(chat) else circle_texts.NO_CIRCLE_IN_PRIVATE
-        )
         return
     app = app_context(context)
     if not is_group(chat):
@@ -90,13 +87,8 @@ async def board(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    circle = await circle_of_update(update, context)
+    circle = await require_circle(update, context)
     if circle is None:
-        await message.reply_text(
-            circle_texts.NO_CIRCLE_IN_GROUP
-            if is_group(update.effective_chat)
-            else circle_texts.NO_CIRCLE_IN_PRIVATE
-        )
         return
     app = app_context(context)
     now = app.clock.now()

@@ -3,6 +3,7 @@ decides what changes and returns who must be told; Telegram is called after the 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -243,25 +244,56 @@ async def claim(
         return NeedChange(card, refusal)
 
 
-async def release(
-    sm: SessionMaker, need_id: int, actor_id: int, pressed_in_chat: int, private: bool
+Check = Callable[[Need, Role | None], Refusal | None]
+Apply = Callable[[AsyncSession, Need], Awaitable[bool]]
+
+
+async def _change_need(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    check: Check,
+    apply: Apply,
+    lost: Refusal,
 ) -> NeedChange:
+    """Check the rules, then make the change with one conditional UPDATE. If someone else
+    changed the need in between, the UPDATE matches nothing and the press is refused."""
     async with sm() as session:
         loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
-        if (closed := _closed_refusal(need)) is not None:
-            return NeedChange(await _card(session, need, circle), closed)
-        if need.status != NeedStatus.CLAIMED:
-            return NeedChange(await _card(session, need, circle), Refusal.NOT_CLAIMED)
-        if not may(role or Role.MEMBER, Action.RELEASE, is_claimer=need.claimer_id == actor_id):
-            return NeedChange(await _card(session, need, circle), Refusal.NOT_CLAIMER)
-        won = await store.release(session, need_id, actor_id)
+        refusal = _closed_refusal(need) or check(need, role)
+        if refusal is not None:
+            return NeedChange(await _card(session, need, circle), refusal)
+        previous_claimer = need.claimer_id
+        won = await apply(session, need)
         await session.commit()
         need = await store.get_need(session, need_id) or need
         card = await _card(session, need, circle)
-        return NeedChange(card, None if won else Refusal.NOT_CLAIMED, previous_claimer_id=actor_id)
+        if not won:
+            return NeedChange(card, _closed_refusal(need) or lost)
+        return NeedChange(card, previous_claimer_id=previous_claimer, actor_role=role)
+
+
+async def release(
+    sm: SessionMaker, need_id: int, actor_id: int, pressed_in_chat: int, private: bool
+) -> NeedChange:
+    def check(need: Need, role: Role | None) -> Refusal | None:
+        if need.status != NeedStatus.CLAIMED:
+            return Refusal.NOT_CLAIMED
+        if not may(role or Role.MEMBER, Action.RELEASE, is_claimer=need.claimer_id == actor_id):
+            return Refusal.NOT_CLAIMER
+        return None
+
+    async def apply(session: AsyncSession, need: Need) -> bool:
+        return await store.release(session, need_id, actor_id)
+
+    return await _change_need(
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED
+    )
 
 
 async def mark_done(
@@ -272,26 +304,21 @@ async def mark_done(
     private: bool,
     now: datetime,
 ) -> NeedChange:
-    async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
-        if isinstance(loaded, Refusal):
-            return NeedChange(None, loaded)
-        need, circle, role = loaded
-        if (closed := _closed_refusal(need)) is not None:
-            return NeedChange(await _card(session, need, circle), closed)
+    def check(need: Need, role: Role | None) -> Refusal | None:
         if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
-            return NeedChange(await _card(session, need, circle), Refusal.NOT_CLAIMED)
-        allowed = may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id)
-        if not allowed:
-            return NeedChange(await _card(session, need, circle), Refusal.NOT_ALLOWED_DONE)
-        claimer = need.claimer_id
-        won = await store.mark_done(session, need_id, claimer, now)
-        await session.commit()
-        need = await store.get_need(session, need_id) or need
-        card = await _card(session, need, circle)
-        if not won:
-            return NeedChange(card, _closed_refusal(need) or Refusal.NOT_CLAIMED)
-        return NeedChange(card, previous_claimer_id=claimer, actor_role=role)
+            return Refusal.NOT_CLAIMED
+        if not may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id):
+            return Refusal.NOT_ALLOWED_DONE
+        return None
+
+    async def apply(session: AsyncSession, need: Need) -> bool:
+        # Done for the helper who holds it now: a release in between makes this miss.
+        assert need.claimer_id is not None
+        return await store.mark_done(session, need_id, need.claimer_id, now)
+
+    return await _change_need(
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED
+    )
 
 
 async def cancel(
@@ -302,23 +329,17 @@ async def cancel(
     private: bool,
     now: datetime,
 ) -> NeedChange:
-    async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
-        if isinstance(loaded, Refusal):
-            return NeedChange(None, loaded)
-        need, circle, role = loaded
-        if (closed := _closed_refusal(need)) is not None:
-            return NeedChange(await _card(session, need, circle), closed)
+    def check(need: Need, role: Role | None) -> Refusal | None:
         if not may(role, Action.CANCEL, is_requester=need.requested_by == actor_id):
-            return NeedChange(await _card(session, need, circle), Refusal.NOT_ALLOWED_CANCEL)
-        previous = need.claimer_id
-        won = await store.cancel(session, need_id, actor_id, now)
-        await session.commit()
-        need = await store.get_need(session, need_id) or need
-        card = await _card(session, need, circle)
-        if not won:
-            return NeedChange(card, _closed_refusal(need) or Refusal.NOT_FOUND)
-        return NeedChange(card, previous_claimer_id=previous, actor_role=role)
+            return Refusal.NOT_ALLOWED_CANCEL
+        return None
+
+    async def apply(session: AsyncSession, need: Need) -> bool:
+        return await store.cancel(session, need_id, actor_id, now)
+
+    return await _change_need(
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND
+    )
 
 
 @dataclass(frozen=True)
