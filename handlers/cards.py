@@ -35,6 +35,7 @@ async def publish(
         card.chat_id, texts.card_text(card, now), texts.card_keyboard(card)
     )
     if sent is None:
+        await service.withdraw_unposted(app.sm, card.id)
         return None
     await service.record_card_message(app.sm, card.id, sent.chat_id, sent.message_id)
     return card

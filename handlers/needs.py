@@ -70,7 +70,7 @@ async def need(update: Update, context: Context) -> None:
     if problem is not None:
         await message.reply_text(texts.description_problem_text(problem, len(parsed.description)))
         return
-    category = recognise_category(text)
+    category = recognise_category(parsed.description)
     card = await publish(app, circle, user.id, category, parsed.description, parsed.when)
     if card is None:
         await message.reply_text(

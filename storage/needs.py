@@ -23,6 +23,10 @@ async def get_need(session: AsyncSession, need_id: int) -> Need | None:
     return await session.get(Need, need_id, populate_existing=True)
 
 
+async def delete_need(session: AsyncSession, need_id: int) -> None:
+    await session.execute(delete(Need).where(col(Need.id) == need_id))
+
+
 async def set_card(session: AsyncSession, need_id: int, chat_id: int, message_id: int) -> None:
     await session.execute(
         update(Need)

@@ -321,3 +321,16 @@ async def test_a_429_is_waited_out_and_the_card_still_arrives(circle: Circle) ->
     )
     await circle.say(MARIA, RIDE)
     assert "ride to neurology" in circle.card("ride to neurology").text
+
+
+async def test_a_card_that_cannot_be_posted_leaves_no_half_made_need(circle: Circle) -> None:
+    await circle.set_up()
+    circle.fake.fail_next(
+        "sendMessage",
+        403,
+        "Forbidden: bot was kicked from the supergroup chat",
+        chat_id=circle.group_id,
+    )
+    await circle.say_privately(MARIA, "/need dinner on Friday")
+    assert circle.private(MARIA)[-1].text.startswith("I couldn't post in the group just now.")
+    assert await _all_needs(circle) == []

@@ -145,6 +145,13 @@ async def post_need(
         return card
 
 
+async def withdraw_unposted(sm: SessionMaker, need_id: int) -> None:
+    """The card could not be posted: take the need back rather than keep a half-made one."""
+    async with sm() as session:
+        await store.delete_need(session, need_id)
+        await session.commit()
+
+
 async def record_card_message(
     sm: SessionMaker, need_id: int, chat_id: int, message_id: int
 ) -> None:
