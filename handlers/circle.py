@@ -123,9 +123,7 @@ async def start(update: Update, context: Context) -> None:
         )
         return
     mine = await circles.memberships(app.sm, user.id)
-    await message.reply_text(
-        texts.start_plain(user.first_name, [m.circle for m in mine]), parse_mode=ParseMode.HTML
-    )
+    await message.reply_text(texts.start_plain(user.first_name, mine), parse_mode=ParseMode.HTML)
 
 
 async def circle_of_update(update: Update, context: Context) -> CircleView | None:

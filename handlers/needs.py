@@ -56,7 +56,8 @@ async def need(update: Update, context: Context) -> None:
             await message.reply_text(NOT_A_LEAD_IN_PRIVATE)
             return
     # The words after the command, exactly as typed (context.args would lose line breaks).
-    text = (message.text or "").partition(" ")[2].strip()
+    parts = (message.text or "").split(maxsplit=1)
+    text = parts[1].strip() if len(parts) > 1 else ""
     if not text:
         await need_wizard.begin(update, context, circle)
         return

@@ -334,3 +334,10 @@ async def test_a_card_that_cannot_be_posted_leaves_no_half_made_need(circle: Cir
     await circle.say_privately(MARIA, "/need dinner on Friday")
     assert circle.private(MARIA)[-1].text.startswith("I couldn't post in the group just now.")
     assert await _all_needs(circle) == []
+
+
+async def test_a_need_written_on_the_next_line_after_the_command_is_posted(circle: Circle) -> None:
+    await circle.set_up()
+    await circle.say(MARIA, "/need\nsoup and a chat tomorrow evening")
+    card = circle.card("soup and a chat")
+    assert "🗓 Thu 26 Nov, evening" in card.text

@@ -31,3 +31,11 @@ async def test_second_setup_says_who_the_circle_is_for(circle: Circle) -> None:
     await circle.say(MARIA, "/setup")
     await circle.say(TOM, "/setup")
     assert "already Maria's care circle" in circle.last_in_group().text
+
+
+async def test_start_again_greets_by_role(circle: Circle) -> None:
+    await circle.set_up(ANNA)
+    await circle.start_privately(MARIA)
+    assert circle.private(MARIA)[-1].text.startswith("Welcome back, Maria 💛")
+    await circle.start_privately(ANNA)
+    assert circle.private(ANNA)[-1].text.startswith("Welcome back, Anna! You're in Maria's circle.")

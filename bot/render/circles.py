@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.render.common import e
-from bot.services.circles import CircleView, CoordinatorOutcome
+from bot.services.circles import CircleView, CoordinatorOutcome, Membership
 from storage.models import Role
 
 GREETING = (
@@ -74,14 +74,19 @@ def start_linked(circle: CircleView, role: Role, first_name: str) -> str:
     )
 
 
-def start_plain(first_name: str, circles: list[CircleView]) -> str:
-    if not circles:
+def start_plain(first_name: str, memberships: list[Membership]) -> str:
+    if not memberships:
         return (
             f"Hi {e(first_name)}! I'm CareCircle: I help a family group look after someone "
             "living with MS.\n\nAdd me to your family group and send /setup there — or, if "
             "your group already uses me, tap the button in its /setup message."
         )
-    names = ", ".join(f"{e(c.patient_name)}'s" for c in circles)
+    if any(m.role == Role.PATIENT for m in memberships):
+        return (
+            f"Welcome back, {e(first_name)} 💛 I'll tell you here who's coming to help. "
+            "To ask for something, send /need with a few words; /board shows what's planned."
+        )
+    names = ", ".join(f"{e(m.circle.patient_name)}'s" for m in memberships)
     return (
         f"Welcome back, {e(first_name)}! You're in {names} circle. "
         "/mine shows what you've taken on; /board shows what's needed."
