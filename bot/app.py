@@ -13,7 +13,7 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
@@ -68,7 +68,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer(SORRY)
         elif update.effective_message is not None and update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, SORRY)
-    except (BadRequest, Forbidden, TelegramError):
+    except TelegramError:
         log.info("could not tell the person about the error in update %s", update_id)
 
 

@@ -16,6 +16,12 @@ from storage.db import SessionMaker
 log = logging.getLogger(__name__)
 
 
+class Delivery(StrEnum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # never started the bot, or blocked it
+    FAILED = "failed"  # anything else; the person may still be reachable
+
+
 class EditResult(StrEnum):
     EDITED = "edited"
     UNCHANGED = "unchanged"
@@ -42,9 +48,9 @@ class Notifier:
 
     async def to_person(
         self, user_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-    ) -> bool:
-        """A private message. False when the person has not started the bot or blocked it;
-        that is remembered so the group can tell them how to start it."""
+    ) -> Delivery:
+        """A private message. UNREACHABLE when the person has not started the bot or blocked
+        it; that is remembered so the group can tell them how to start it."""
         try:
             await self.bot.send_message(
                 chat_id=user_id,
@@ -52,19 +58,19 @@ class Notifier:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
             )
-        except Forbidden as error:
+        except (Forbidden, BadRequest) as error:
+            # 403: never started or blocked; 400 "chat not found": never opened a chat. Any
+            # other 400 is our mistake, not the person's reachability.
+            if isinstance(error, BadRequest) and "chat not found" not in error.message.lower():
+                log.exception("private message to user %s was refused", user_id)
+                return Delivery.FAILED
             log.info("cannot message user %s privately: %s", user_id, error.message)
             await circles.set_reachable(self.sm, user_id, False)
-            return False
-        except BadRequest as error:
-            # "chat not found": a user who never opened a chat with the bot.
-            log.info("cannot message user %s privately: %s", user_id, error.message)
-            await circles.set_reachable(self.sm, user_id, False)
-            return False
+            return Delivery.UNREACHABLE
         except TelegramError:
             log.exception("private message to user %s failed", user_id)
-            return False
-        return True
+            return Delivery.FAILED
+        return Delivery.SENT
 
     async def to_group(
         self,

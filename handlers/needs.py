@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.callbacks import NeedAction, NeedButton, Origin, decode, is_need_button
 from bot.categories import recognise_category
 from bot.context import AppContext, app_context
+from bot.notify import Delivery
 from bot.render import circles as circle_texts
 from bot.render import needs as texts
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
@@ -213,10 +214,10 @@ async def _tell_people(
                 await app.notifier.to_person(
                     card.patient_id, texts.claimed_notice_to_patient(card, now)
                 )
-            reached = await app.notifier.to_person(
+            delivery = await app.notifier.to_person(
                 actor_id, texts.claimed_notice_to_helper(card, now, first_time=change.first_claim)
             )
-            if not reached:
+            if delivery == Delivery.UNREACHABLE:
                 await _invite_to_private_chat(app, context, card, actor_id, actor_name)
         case NeedAction.RELEASE:
             await app.notifier.to_group(

@@ -7,6 +7,7 @@ import asyncio
 from sqlmodel import select
 
 from storage.models import Need, NeedStatus
+from storage.models import Person as PersonRow
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
 
 RIDE = "/need ride to neurology tomorrow 14:00"
@@ -341,3 +342,26 @@ async def test_a_need_written_on_the_next_line_after_the_command_is_posted(circl
     await circle.say(MARIA, "/need\nsoup and a chat tomorrow evening")
     card = circle.card("soup and a chat")
     assert "🗓 Thu 26 Nov, evening" in card.text
+
+
+async def test_a_one_off_400_does_not_mark_the_helper_unreachable(circle: Circle) -> None:
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, RIDE)
+    circle.fake.fail_next("sendMessage", 400, "Bad Request: something odd", chat_id=ANNA.id)
+    await circle.press(ANNA, circle.card("ride to neurology"), "🙋 I'll do it")
+    assert "Claimed by Anna" in circle.card("ride to neurology").text
+    assert not any("can't message you privately" in m.text for m in circle.group())
+    async with circle.sm() as session:
+        anna = await session.get(PersonRow, ANNA.id)
+    assert anna is not None and anna.can_message
+
+
+async def test_a_helper_who_blocked_the_bot_is_marked_unreachable(circle: Circle) -> None:
+    await circle.set_up(ANNA)
+    circle.fake.block_bot(ANNA.id)
+    await circle.say(MARIA, RIDE)
+    await circle.press(ANNA, circle.card("ride to neurology"), "🙋 I'll do it")
+    assert circle.last_in_group().text.startswith("Anna, thank you! I can't message you")
+    async with circle.sm() as session:
+        anna = await session.get(PersonRow, ANNA.id)
+    assert anna is not None and not anna.can_message

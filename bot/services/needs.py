@@ -291,7 +291,7 @@ async def release(
     def check(need: Need, role: Role | None) -> Refusal | None:
         if need.status != NeedStatus.CLAIMED:
             return Refusal.NOT_CLAIMED
-        if not may(role or Role.MEMBER, Action.RELEASE, is_claimer=need.claimer_id == actor_id):
+        if not may(role, Action.RELEASE, is_claimer=need.claimer_id == actor_id):
             return Refusal.NOT_CLAIMER
         return None
 
