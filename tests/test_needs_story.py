@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
 
 from storage.models import Need, NeedStatus
@@ -172,27 +173,22 @@ async def test_a_button_replayed_from_another_circles_card_does_nothing(
     assert needs["dinner"].status == NeedStatus.OPEN
 
 
-async def test_a_need_in_the_past_is_refused_and_nothing_is_posted(circle: Circle) -> None:
+@pytest.mark.parametrize(
+    ("text", "reply_starts"),
+    [
+        ("/need dinner yesterday", '"yesterday" has already passed.'),
+        ("/need ride tomorrow 25:00", 'Sorry, I couldn\'t understand the time "25:00".'),
+        ("/need tomorrow 14:00", "What do you need?"),
+    ],
+    ids=["in the past", "unparseable time", "empty description"],
+)
+async def test_bad_input_is_refused_with_what_to_change_and_nothing_is_posted(
+    circle: Circle, text: str, reply_starts: str
+) -> None:
     await circle.set_up()
-    await circle.say(MARIA, "/need dinner yesterday")
+    await circle.say(MARIA, text)
     reply = circle.last_in_group()
-    assert reply.from_bot and "already passed" in reply.text
-    assert await _all_needs(circle) == []
-
-
-async def test_an_unparseable_time_is_refused_with_what_to_change(circle: Circle) -> None:
-    await circle.set_up()
-    await circle.say(MARIA, "/need ride tomorrow 25:00")
-    reply = circle.last_in_group()
-    assert reply.from_bot and "25:00" in reply.text
-    assert await _all_needs(circle) == []
-
-
-async def test_an_empty_description_is_refused(circle: Circle) -> None:
-    await circle.set_up()
-    await circle.say(MARIA, "/need tomorrow 14:00")
-    reply = circle.last_in_group()
-    assert reply.text.startswith("What do you need?")
+    assert reply.from_bot and reply.text.startswith(reply_starts)
     assert await _all_needs(circle) == []
 
 
