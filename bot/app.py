@@ -19,7 +19,9 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext
+from bot.delivery import Deliverer
 from bot.notify import Notifier
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers import circle, need_wizard, needs
 from storage.db import session_maker
@@ -55,6 +57,20 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     bot = application.bot
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+
+
+async def on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await register_commands(application)
+    scheduler = application.bot_data["app"].scheduler
+    await scheduler.prepare()
+    if application.job_queue is not None:
+        # The first sweep runs at once: whatever fell due while the bot was down goes out
+        # now (marked late) or is dropped if it is no longer useful.
+        scheduler.attach(application.job_queue)
+
+
+async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await application.bot_data["app"].scheduler.stop()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,17 +110,21 @@ def build_application(
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(rate_limiter or default_rate_limiter())
-        .post_init(register_commands)
+        .post_init(on_start)
+        .post_stop(on_stop)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
     sm = session_maker(engine)
+    clock = clock or SystemClock()
+    notifier = Notifier(application.bot, sm)
     application.bot_data["app"] = AppContext(
         settings=settings,
         sm=sm,
-        clock=clock or SystemClock(),
-        notifier=Notifier(application.bot, sm),
+        clock=clock,
+        notifier=notifier,
+        scheduler=Scheduler(sm, clock, Deliverer(sm, notifier)),
     )
     for group, handler in [*circle.handlers(), *needs.handlers(), *need_wizard.handlers()]:
         application.add_handler(handler, group=group)

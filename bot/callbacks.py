@@ -1,7 +1,9 @@
 """Callback data, built and read in one place. Telegram allows 64 bytes; ours stay under 30.
 
-Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, or /mine list)
+Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, /mine, nudge, …)
           w:<step>:<value>                 a step of the guided /need flow
+          r:x:<reminder id>                cancel one of my /remind reminders
+          s:<setting>:<value>              a choice in /settings
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ class NeedAction(StrEnum):
     RELEASE = "r"
     DONE = "d"
     CANCEL = "x"
+    MISSED = "m"  # "Didn't happen", from the follow-up question
 
 
 class Origin(StrEnum):
@@ -23,6 +26,8 @@ class Origin(StrEnum):
     CARD = "k"
     BOARD = "b"
     MINE = "m"
+    NUDGE = "g"  # the group's "still open" nudge
+    FOLLOW_UP = "f"  # the helper's "Did it happen?"
 
 
 class WizardStep(StrEnum):
@@ -46,15 +51,42 @@ class WizardButton:
     value: str = ""
 
 
-Button = NeedButton | WizardButton
+@dataclass(frozen=True)
+class ReminderButton:
+    """Cancel one personal reminder."""
+
+    reminder_id: int
+
+
+class SettingKey(StrEnum):
+    MENU = "menu"  # show the choices for one setting
+    REMINDERS = "r"
+    NUDGES = "n"
+    DIGEST = "d"
+    BACK = "back"
+
+
+@dataclass(frozen=True)
+class SettingsButton:
+    key: SettingKey
+    value: str = ""
+
+
+Button = NeedButton | WizardButton | ReminderButton | SettingsButton
 
 _MAX_ID = 10**12
 
 
 def encode(button: Button) -> str:
-    if isinstance(button, NeedButton):
-        return f"n:{button.action}:{button.need_id}:{button.origin}"
-    return f"w:{button.step}:{button.value}"
+    match button:
+        case NeedButton():
+            return f"n:{button.action}:{button.need_id}:{button.origin}"
+        case WizardButton():
+            return f"w:{button.step}:{button.value}"
+        case ReminderButton():
+            return f"r:x:{button.reminder_id}"
+        case SettingsButton():
+            return f"s:{button.key}:{button.value}"
 
 
 def decode(data: object) -> Button | None:
@@ -70,6 +102,11 @@ def decode(data: object) -> Button | None:
             return NeedButton(NeedAction(parts[1]), need_id, Origin(parts[3]))
         if parts[0] == "w" and len(parts) == 3:
             return WizardButton(WizardStep(parts[1]), parts[2])
+        if parts[0] == "r" and len(parts) == 3 and parts[1] == "x" and parts[2].isdigit():
+            reminder_id = int(parts[2])
+            return ReminderButton(reminder_id) if 0 < reminder_id < _MAX_ID else None
+        if parts[0] == "s" and len(parts) == 3:
+            return SettingsButton(SettingKey(parts[1]), parts[2])
     except ValueError:
         return None
     return None
@@ -81,3 +118,11 @@ def is_need_button(data: object) -> bool:
 
 def is_wizard_button(data: object) -> bool:
     return isinstance(decode(data), WizardButton)
+
+
+def is_reminder_button(data: object) -> bool:
+    return isinstance(decode(data), ReminderButton)
+
+
+def is_settings_button(data: object) -> bool:
+    return isinstance(decode(data), SettingsButton)

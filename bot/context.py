@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext
 
 from bot.clock import Clock
 from bot.notify import Notifier
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import SessionMaker
 
@@ -19,6 +20,7 @@ class AppContext:
     sm: SessionMaker
     clock: Clock
     notifier: Notifier
+    scheduler: Scheduler
 
 
 def app_context(context: CallbackContext[Any, Any, Any, Any]) -> AppContext:

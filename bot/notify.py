@@ -8,7 +8,14 @@ from enum import StrEnum
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.services import circles
 from storage.db import SessionMaker
@@ -20,6 +27,7 @@ class Delivery(StrEnum):
     SENT = "sent"
     UNREACHABLE = "unreachable"  # never started the bot, or blocked it
     FAILED = "failed"  # anything else; the person may still be reachable
+    TRY_LATER = "try_later"  # Telegram could not be reached, or kept asking us to wait
 
 
 class EditResult(StrEnum):
@@ -67,6 +75,11 @@ class Notifier:
             log.info("cannot message user %s privately: %s", user_id, error.message)
             await circles.set_reachable(self.sm, user_id, False)
             return Delivery.UNREACHABLE
+        # BadRequest is a NetworkError in PTB, so this comes after it.
+        except (NetworkError, RetryAfter) as error:
+            # Most likely never delivered: worth another try, which scheduled messages get.
+            log.warning("private message to user %s not sent: %s", user_id, error)
+            return Delivery.TRY_LATER
         except TelegramError:
             log.exception("private message to user %s failed", user_id)
             return Delivery.FAILED
@@ -80,9 +93,18 @@ class Notifier:
         reply_to: int | None = None,
     ) -> Message | None:
         """A message to a circle's group. Follows a group that became a supergroup."""
+        return (await self.group_delivery(chat_id, text, markup, reply_to))[1]
+
+    async def group_delivery(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        reply_to: int | None = None,
+    ) -> tuple[Delivery, Message | None]:
         for _attempt in range(2):
             try:
-                return await self.bot.send_message(
+                sent = await self.bot.send_message(
                     chat_id=chat_id,
                     text=text,
                     parse_mode=ParseMode.HTML,
@@ -93,17 +115,24 @@ class Notifier:
                         else None
                     ),
                 )
+                return Delivery.SENT, sent
             except ChatMigrated as error:
                 log.info("group %s became supergroup %s", chat_id, error.new_chat_id)
                 await circles.move_chat(self.sm, chat_id, error.new_chat_id)
                 chat_id = error.new_chat_id
             except Forbidden as error:
                 log.warning("cannot write to group %s: %s", chat_id, error.message)
-                return None
+                return Delivery.UNREACHABLE, None
+            except BadRequest:
+                log.exception("message to group %s was refused", chat_id)
+                return Delivery.FAILED, None
+            except (NetworkError, RetryAfter) as error:
+                log.warning("message to group %s not sent: %s", chat_id, error)
+                return Delivery.TRY_LATER, None
             except TelegramError:
                 log.exception("message to group %s failed", chat_id)
-                return None
-        return None
+                return Delivery.FAILED, None
+        return Delivery.FAILED, None
 
     async def edit(
         self,

@@ -38,6 +38,7 @@ async def publish(
         await service.withdraw_unposted(app.sm, card.id)
         return None
     await service.record_card_message(app.sm, card.id, sent.chat_id, sent.message_id)
+    await app.scheduler.wake()
     return card
 
 

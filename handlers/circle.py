@@ -172,7 +172,7 @@ async def timezone(update: Update, context: Context) -> None:
         )
         return
     wanted = " ".join(context.args)
-    result = await circles.set_timezone(app.sm, circle.id, user.id, wanted)
+    result = await circles.set_timezone(app.sm, circle.id, user.id, wanted, app.clock.now())
     match result.outcome:
         case TimezoneOutcome.NOT_ALLOWED:
             await message.reply_text(texts.TIMEZONE_NOT_ALLOWED)

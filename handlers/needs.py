@@ -17,6 +17,7 @@ from bot.context import AppContext, app_context
 from bot.notify import Delivery
 from bot.render import circles as circle_texts
 from bot.render import needs as texts
+from bot.render import scheduled as scheduled_texts
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
 from bot.services import circles
 from bot.services import needs as service
@@ -139,7 +140,11 @@ async def _refresh_origin(
     now = app.clock.now()
     text: str
     keyboard: InlineKeyboardMarkup | None
-    if button.origin == Origin.BOARD:
+    if button.origin == Origin.NUDGE:
+        text, keyboard = scheduled_texts.nudge_taken_text(card, now), None
+    elif button.origin == Origin.FOLLOW_UP:
+        text, keyboard = scheduled_texts.follow_up_answered(card, now), None
+    elif button.origin == Origin.BOARD:
         the_board = await service.board(app.sm, card.circle_id, now)
         text = texts.board_text(the_board, card.patient_name, now)
         keyboard = texts.board_keyboard(the_board)
@@ -169,11 +174,15 @@ async def need_button(update: Update, context: Context) -> None:
         case NeedAction.CLAIM:
             change = await service.claim(app.sm, button.need_id, user.id, chat.id, private, now)
         case NeedAction.RELEASE:
-            change = await service.release(app.sm, button.need_id, user.id, chat.id, private)
+            change = await service.release(app.sm, button.need_id, user.id, chat.id, private, now)
         case NeedAction.DONE:
             change = await service.mark_done(app.sm, button.need_id, user.id, chat.id, private, now)
         case NeedAction.CANCEL:
             change = await service.cancel(app.sm, button.need_id, user.id, chat.id, private, now)
+        case NeedAction.MISSED:
+            change = await service.mark_missed(
+                app.sm, button.need_id, user.id, chat.id, private, now
+            )
     card = change.card
     if change.refusal is not None or card is None:
         assert change.refusal is not None
@@ -187,6 +196,7 @@ async def need_button(update: Update, context: Context) -> None:
     await refresh_card(app, card)
     await _refresh_origin(app, query, button, card, user.id)
     await _tell_people(app, context, button.action, change, user.id, user.first_name, now)
+    await app.scheduler.wake()
 
 
 _CONFIRMATIONS = {
@@ -194,6 +204,7 @@ _CONFIRMATIONS = {
     NeedAction.RELEASE: "Released — thank you for letting us know.",
     NeedAction.DONE: "Marked as done — thank you!",
     NeedAction.CANCEL: "Cancelled.",
+    NeedAction.MISSED: "Thanks for letting us know.",
 }
 
 
@@ -215,7 +226,10 @@ async def _tell_people(
                     card.patient_id, texts.claimed_notice_to_patient(card, now)
                 )
             delivery = await app.notifier.to_person(
-                actor_id, texts.claimed_notice_to_helper(card, now, first_time=change.first_claim)
+                actor_id,
+                texts.claimed_notice_to_helper(
+                    card, now, first_time=change.first_claim, reminders=change.reminders
+                ),
             )
             if delivery == Delivery.UNREACHABLE:
                 await _invite_to_private_chat(app, context, card, actor_id, actor_name)
@@ -232,6 +246,11 @@ async def _tell_people(
         case NeedAction.DONE:
             if actor_id != card.patient_id:
                 await app.notifier.to_person(card.patient_id, texts.done_notice_to_patient(card))
+        case NeedAction.MISSED:
+            if actor_id != card.patient_id:
+                await app.notifier.to_person(
+                    card.patient_id, scheduled_texts.missed_notice_to_patient(card, now)
+                )
         case NeedAction.CANCEL:
             helper = change.previous_claimer_id
             if helper is not None and helper != actor_id:

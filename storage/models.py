@@ -20,6 +20,7 @@ class NeedStatus(StrEnum):
     CLAIMED = "claimed"
     DONE = "done"
     CANCELLED = "cancelled"
+    MISSED = "missed"  # the helper answered "Didn't happen" after its time
 
 
 class CircleStatus(StrEnum):
@@ -37,6 +38,11 @@ class Circle(SQLModel, table=True):
     invite_code: str = Field(max_length=32, unique=True)
     status: str = Field(default=CircleStatus.ACTIVE, max_length=16)
     created_at: datetime
+    # What /settings changes. Leads are minutes before a need, largest first ("" = none).
+    reminder_leads: str = Field(default="1440,120", max_length=64)
+    nudge_leads: str = Field(default="2880,1440", max_length=64)
+    # The supported person's morning digest, local "HH:MM"; None when switched off.
+    digest_time: str | None = Field(default="08:00", max_length=5)
 
 
 class Person(SQLModel, table=True):
@@ -48,6 +54,8 @@ class Person(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=64)
     # True once they started the bot privately; False again after a 403 (blocked).
     can_message: bool = Field(default=False)
+    # When the group was last shown this person how to start the bot: told once only.
+    start_hint_at: datetime | None = None
     updated_at: datetime
 
 
@@ -59,6 +67,8 @@ class Membership(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     role: str = Field(default=Role.MEMBER, max_length=16)
     joined_at: datetime
+    # /away until a date (inclusive, in the circle's time zone): not asked for help.
+    away_until: date | None = None
 
 
 class Need(SQLModel, table=True):
@@ -104,4 +114,53 @@ class NeedDraft(SQLModel, table=True):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     when_label: str | None = Field(default=None, max_length=16)
+    created_at: datetime
+
+
+class MessageKind(StrEnum):
+    REMINDER = "reminder"  # to the helper, before a need they took
+    NUDGE = "nudge"  # to the group, for a need nobody has taken yet
+    DIGEST = "digest"  # to the supported person, the morning's plan
+    FOLLOW_UP = "follow_up"  # to the helper after the need: "Did it happen?"
+    PERSONAL = "personal"  # /remind
+
+
+class MessageState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # taken by a scheduler; sent or not, it is never taken again
+    SENT = "sent"
+    SKIPPED = "skipped"  # no longer true when due (an empty digest, a need already taken)
+    DROPPED = "dropped"  # due while the bot was down, and too late to be useful
+    FAILED = "failed"  # Telegram refused it for good
+    UNSURE = "unsure"  # the bot stopped while sending; never sent again to avoid a double
+
+
+class ScheduledMessage(SQLModel, table=True):
+    """Everything the bot will say later is a row: the database, not memory, is the truth."""
+
+    __tablename__ = "scheduled_message"
+    __table_args__ = (
+        # The scheduler's only hot query: pending rows by due time.
+        Index("ix_scheduled_message_state_due", "state", "due_at"),
+        Index("ix_scheduled_message_need", "need_id"),
+        Index("ix_scheduled_message_recipient", "recipient_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    circle_id: int | None = Field(default=None, foreign_key="circle.id")
+    need_id: int | None = None
+    # A private message to this person; None means the circle's group.
+    recipient_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    due_at: datetime
+    # After this instant the message is no longer useful and is dropped unsent.
+    expires_at: datetime
+    # Minutes before the need (reminders, nudges) or which ask (follow-ups: 1 or 2).
+    lead: int = Field(default=0)
+    text: str | None = Field(default=None, max_length=1000)  # /remind's own words
+    state: str = Field(default=MessageState.PENDING, max_length=16)
+    tries: int = Field(default=0)
+    taken_at: datetime | None = None
+    sent_at: datetime | None = None
+    late: bool = Field(default=False)
     created_at: datetime

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Need, NeedDraft, NeedStatus
+from storage.models import Need, NeedDraft, NeedStatus, ScheduledMessage
 
 
 async def add_need(session: AsyncSession, need: Need) -> Need:
@@ -24,6 +24,7 @@ async def get_need(session: AsyncSession, need_id: int) -> Need | None:
 
 
 async def delete_need(session: AsyncSession, need_id: int) -> None:
+    await session.execute(delete(ScheduledMessage).where(col(ScheduledMessage.need_id) == need_id))
     await session.execute(delete(Need).where(col(Need.id) == need_id))
 
 
@@ -74,6 +75,17 @@ async def mark_done(session: AsyncSession, need_id: int, claimer_id: int, now: d
         col(Need.status) == NeedStatus.CLAIMED,
         col(Need.claimer_id) == claimer_id,
         status=NeedStatus.DONE,
+        done_at=now,
+    )
+
+
+async def mark_missed(session: AsyncSession, need_id: int, claimer_id: int, now: datetime) -> bool:
+    return await _change(
+        session,
+        need_id,
+        col(Need.status) == NeedStatus.CLAIMED,
+        col(Need.claimer_id) == claimer_id,
+        status=NeedStatus.MISSED,
         done_at=now,
     )
 
@@ -168,3 +180,19 @@ async def has_claimed_before(session: AsyncSession, circle_id: int, user_id: int
         .limit(1)
     )
     return rows.first() is not None
+
+
+async def needs_starting_between(
+    session: AsyncSession, circle_id: int, start: datetime, end: datetime
+) -> Sequence[Need]:
+    rows = await session.exec(
+        select(Need)
+        .where(
+            col(Need.circle_id) == circle_id,
+            col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+            col(Need.starts_at) >= start,
+            col(Need.starts_at) < end,
+        )
+        .order_by(col(Need.starts_at), col(Need.id))
+    )
+    return rows.all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -134,3 +134,35 @@ async def move_circle_chat(session: AsyncSession, old_chat_id: int, new_chat_id:
         update(Circle).where(col(Circle.chat_id) == old_chat_id).values(chat_id=new_chat_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def take_start_hint(session: AsyncSession, user_id: int, now: datetime) -> bool:
+    """True only the first time: the group is shown how to start the bot once per person."""
+    result = await session.execute(
+        update(Person)
+        .where(col(Person.user_id) == user_id, col(Person.start_hint_at).is_(None))
+        .values(start_hint_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def members_with_people(
+    session: AsyncSession, circle_id: int
+) -> Sequence[tuple[Membership, Person]]:
+    rows = await session.exec(
+        select(Membership, Person)
+        .join(Person, col(Person.user_id) == col(Membership.user_id))
+        .where(col(Membership.circle_id) == circle_id)
+        .order_by(col(Membership.joined_at), col(Membership.id))
+    )
+    return rows.all()
+
+
+async def set_away(
+    session: AsyncSession, user_id: int, circle_ids: Sequence[int], until: date | None
+) -> None:
+    await session.execute(
+        update(Membership)
+        .where(col(Membership.user_id) == user_id, col(Membership.circle_id).in_(list(circle_ids)))
+        .values(away_until=until)
+    )

@@ -10,7 +10,7 @@ from bot.callbacks import NeedAction, NeedButton, Origin, encode
 from bot.categories import CATEGORY_EMOJI, CATEGORY_NAME, Category
 from bot.render.common import e, shorten
 from bot.services.needs import MAX_DESCRIPTION, Board, DescriptionProblem, NeedCard, Refusal
-from bot.timeparse import Precision, format_when, format_when_short
+from bot.timeparse import Precision, When, format_when, format_when_short
 from storage.models import NeedStatus
 
 # What the helper will do, as the supported person would hear it ("Anna will …").
@@ -54,6 +54,10 @@ def card_text(card: NeedCard, now: datetime) -> str:
         case NeedStatus.CANCELLED:
             who = f" by {e(card.cancelled_by_name)}" if card.cancelled_by_name else ""
             lines.append(f"\n✖️ <b>Cancelled</b>{who}")
+        case NeedStatus.MISSED:
+            lines.append(
+                f"\n❌ <b>Didn't happen</b> — {e(card.claimer_name or 'the helper')} let us know."
+            )
     return "\n".join(lines)
 
 
@@ -193,7 +197,21 @@ def claimed_notice_to_patient(card: NeedCard, now: datetime) -> str:
     )
 
 
-def claimed_notice_to_helper(card: NeedCard, now: datetime, *, first_time: bool) -> str:
+def instant(moment: datetime, card: NeedCard, now: datetime) -> str:
+    return format_when_short(When(Precision.EXACT, moment), card.zone, now)
+
+
+def reminders_line(reminders: tuple[datetime, ...], card: NeedCard, now: datetime) -> str:
+    if not reminders:
+        return ""
+    times = [instant(moment, card, now) for moment in reminders]
+    listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+    return f"⏰ I'll remind you {e(listed)}."
+
+
+def claimed_notice_to_helper(
+    card: NeedCard, now: datetime, *, first_time: bool, reminders: tuple[datetime, ...] = ()
+) -> str:
     when = _when(card, now)
     lines = [
         f"💛 Thank you for helping {e(card.patient_name)}!",
@@ -202,6 +220,8 @@ def claimed_notice_to_helper(card: NeedCard, now: datetime, *, first_time: bool)
     ]
     if when:
         lines.append(f"🗓 {e(when)}")
+    if reminders:
+        lines.append(reminders_line(reminders, card, now))
     lines.append("")
     lines.append(
         "If plans change, tap ↩️ Release on the card so someone else can step in. "
@@ -269,7 +289,12 @@ def refusal_text(refusal: Refusal, card: NeedCard | None) -> str:
             f"Only {patient}, a coordinator or whoever asked can cancel this."
         ),
         Refusal.NOT_CLAIMED: "Nobody has taken this one yet.",
-        Refusal.ALREADY_DONE: "This one is already done.",
+        Refusal.NOT_ALLOWED_MISSED: f"Only {claimer}, {patient} or a coordinator can say this.",
+        Refusal.ALREADY_DONE: (
+            "This one is already done."
+            if card is None or card.status == NeedStatus.DONE
+            else "This one is already closed."
+        ),
         Refusal.ALREADY_CANCELLED: "This one was cancelled.",
     }
     return shorten(texts[refusal], 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.people import PersonInfo, display_name
+from bot.services import reminders
 from bot.services.permissions import Action, may
 from storage import needs as need_store
 from storage import people
@@ -99,6 +100,8 @@ async def setup_circle(
             await people.ensure_membership(
                 session, circle.id, sender.user_id, now, Role.COORDINATOR
             )
+        # The supported person's first morning summary; each one plans the next.
+        reminders.plan_next_digest(session, circle, now)
         view = await _view(session, circle)
         await session.commit()
         return SetupResult(view, created=True)
@@ -157,6 +160,43 @@ async def is_reachable(sm: SessionMaker, user_id: int) -> bool:
     async with sm() as session:
         person = await people.get_person(session, user_id)
         return bool(person and person.can_message)
+
+
+async def take_start_hint(sm: SessionMaker, user_id: int, now: datetime) -> bool:
+    async with sm() as session:
+        first = await people.take_start_hint(session, user_id, now)
+        await session.commit()
+        return first
+
+
+def is_away(away_until: date | None, today: date) -> bool:
+    return away_until is not None and away_until >= today
+
+
+async def who_is_around(
+    sm: SessionMaker, circle_id: int, today: date
+) -> tuple[list[tuple[int, str]], list[tuple[str, date]]]:
+    """Helpers who can be asked (everyone but the supported person), and who is away."""
+    async with sm() as session:
+        rows = await people.members_with_people(session, circle_id)
+    around: list[tuple[int, str]] = []
+    away: list[tuple[str, date]] = []
+    for membership, person in rows:
+        if membership.role == Role.PATIENT:
+            continue
+        if membership.away_until is not None and is_away(membership.away_until, today):
+            away.append((display_name(person), membership.away_until))
+        else:
+            around.append((person.user_id, display_name(person)))
+    return around, away
+
+
+async def set_away(
+    sm: SessionMaker, user_id: int, circle_ids: list[int], until: date | None
+) -> None:
+    async with sm() as session:
+        await people.set_away(session, user_id, circle_ids, until)
+        await session.commit()
 
 
 @dataclass(frozen=True)
@@ -230,7 +270,7 @@ def canonical_zone(text: str) -> str | None:
 
 
 async def set_timezone(
-    sm: SessionMaker, circle_id: int, actor_id: int, text: str
+    sm: SessionMaker, circle_id: int, actor_id: int, text: str, now: datetime
 ) -> TimezoneResult:
     zone = canonical_zone(text)
     async with sm() as session:
@@ -242,6 +282,9 @@ async def set_timezone(
         circle = await session.get(Circle, circle_id)
         assert circle is not None
         circle.timezone = zone
+        # "08:00" and day-only needs mean something else in the new zone.
+        await reminders.replan_digest(session, circle, now)
+        await reminders.replan_circle(session, circle, now)
         await session.commit()
         return TimezoneResult(TimezoneOutcome.SET, timezone=zone)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -13,12 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.categories import Category
 from bot.people import display_name
+from bot.services import reminders
 from bot.services.permissions import Action, may
-from bot.timeparse import Precision, When
+from bot.timeparse import Precision, When, local_to_utc
 from storage import needs as store
 from storage import people
 from storage.db import SessionMaker
-from storage.models import Circle, Need, NeedStatus, Role
+from storage.models import Circle, MessageKind, Need, NeedStatus, Role
 
 # Long enough for "ride to the neurology clinic at St Mary's, wheelchair in the boot",
 # short enough that a card stays readable on a phone.
@@ -140,6 +141,7 @@ async def post_need(
                 created_at=now,
             ),
         )
+        await reminders.replan_need(session, need, circle, now)
         card = await _card(session, need, circle)
         await session.commit()
         return card
@@ -170,6 +172,7 @@ class Refusal(StrEnum):
     NOT_CLAIMER = "not_claimer"
     NOT_ALLOWED_DONE = "not_allowed_done"
     NOT_ALLOWED_CANCEL = "not_allowed_cancel"
+    NOT_ALLOWED_MISSED = "not_allowed_missed"
     NOT_CLAIMED = "not_claimed"
     ALREADY_DONE = "already_done"
     ALREADY_CANCELLED = "already_cancelled"
@@ -185,6 +188,8 @@ class NeedChange:
     previous_claimer_id: int | None = None
     actor_role: Role | None = None
     first_claim: bool = False
+    # When the helper will be reminded, for their confirmation.
+    reminders: tuple[datetime, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -211,7 +216,7 @@ async def _load(
 
 
 def _closed_refusal(need: Need) -> Refusal | None:
-    if need.status == NeedStatus.DONE:
+    if need.status in (NeedStatus.DONE, NeedStatus.MISSED):
         return Refusal.ALREADY_DONE
     if need.status == NeedStatus.CANCELLED:
         return Refusal.ALREADY_CANCELLED
@@ -240,11 +245,17 @@ async def claim(
             return NeedChange(await _card(session, need, circle), Refusal.OWN_NEED)
         helped_before = await store.has_claimed_before(session, need.circle_id, actor_id)
         won = await store.claim(session, need_id, actor_id, now)
-        await session.commit()
         need = await store.get_need(session, need_id) or need
+        planned = await reminders.replan_need(session, need, circle, now) if won else []
+        await session.commit()
         card = await _card(session, need, circle)
         if won:
-            return NeedChange(card, actor_role=role, first_claim=not helped_before)
+            return NeedChange(
+                card,
+                actor_role=role,
+                first_claim=not helped_before,
+                reminders=tuple(p.due_at for p in planned if p.kind == MessageKind.REMINDER),
+            )
         refusal = _closed_refusal(need) or (
             Refusal.ALREADY_YOURS if need.claimer_id == actor_id else Refusal.ALREADY_TAKEN
         )
@@ -264,6 +275,7 @@ async def _change_need(
     check: Check,
     apply: Apply,
     lost: Refusal,
+    now: datetime,
 ) -> NeedChange:
     """Check the rules, then make the change with one conditional UPDATE. If someone else
     changed the need in between, the UPDATE matches nothing and the press is refused."""
@@ -277,8 +289,11 @@ async def _change_need(
             return NeedChange(await _card(session, need, circle), refusal)
         previous_claimer = need.claimer_id
         won = await apply(session, need)
-        await session.commit()
         need = await store.get_need(session, need_id) or need
+        if won:
+            # What was still to come for the old state goes; the new state's comes.
+            await reminders.replan_need(session, need, circle, now)
+        await session.commit()
         card = await _card(session, need, circle)
         if not won:
             return NeedChange(card, _closed_refusal(need) or lost)
@@ -286,7 +301,12 @@ async def _change_need(
 
 
 async def release(
-    sm: SessionMaker, need_id: int, actor_id: int, pressed_in_chat: int, private: bool
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
 ) -> NeedChange:
     def check(need: Need, role: Role | None) -> Refusal | None:
         if need.status != NeedStatus.CLAIMED:
@@ -299,7 +319,7 @@ async def release(
         return await store.release(session, need_id, actor_id)
 
     return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
     )
 
 
@@ -324,7 +344,7 @@ async def mark_done(
         return await store.mark_done(session, need_id, need.claimer_id, now)
 
     return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
     )
 
 
@@ -345,7 +365,33 @@ async def cancel(
         return await store.cancel(session, need_id, actor_id, now)
 
     return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND, now
+    )
+
+
+async def mark_missed(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    """The helper (or a lead) says it didn't happen. Only ever said by a person, never guessed."""
+
+    def check(need: Need, role: Role | None) -> Refusal | None:
+        if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
+            return Refusal.NOT_CLAIMED
+        if not may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id):
+            return Refusal.NOT_ALLOWED_MISSED
+        return None
+
+    async def apply(session: AsyncSession, need: Need) -> bool:
+        assert need.claimer_id is not None
+        return await store.mark_missed(session, need_id, need.claimer_id, now)
+
+    return await _change_need(
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
     )
 
 
@@ -383,3 +429,17 @@ async def need_card(sm: SessionMaker, need_id: int) -> NeedCard | None:
         circle = await session.get(Circle, need.circle_id)
         assert circle is not None
         return await _card(session, need, circle)
+
+
+async def cards_on_day(
+    sm: SessionMaker, circle_id: int, day: date, now: datetime
+) -> list[NeedCard]:
+    """Open and claimed needs on this local day, soonest first: the morning summary."""
+    async with sm() as session:
+        circle = await session.get(Circle, circle_id)
+        assert circle is not None
+        tz = ZoneInfo(circle.timezone)
+        start = local_to_utc(datetime.combine(day, time()), tz)
+        end = local_to_utc(datetime.combine(day + timedelta(days=1), time()), tz)
+        needs = await store.needs_starting_between(session, circle_id, start, end)
+        return [await _card(session, need, circle) for need in needs]

@@ -1,0 +1,174 @@
+"""Sending one scheduled message: check it still makes sense, say it, and fall back to the
+group when a helper can't be reached privately. Returns what happened; the scheduler
+records it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup
+
+from bot.notify import Delivery, Notifier
+from bot.render import scheduled as texts
+from bot.render.circles import START_BUTTON
+from bot.render.common import start_button
+from bot.services import circles, needs, planning
+from bot.services.needs import NeedCard
+from bot.services.planning import Planned
+from storage.db import SessionMaker
+from storage.models import MessageKind, MessageState, NeedStatus, ScheduledMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: MessageState
+    # What this message leads to: the next morning summary, the second "Did it happen?".
+    then: list[Planned] = field(default_factory=list)
+    try_again: bool = False
+
+
+SENT = Outcome(MessageState.SENT)
+SKIPPED = Outcome(MessageState.SKIPPED)
+FAILED = Outcome(MessageState.FAILED)
+TRY_LATER = Outcome(MessageState.PENDING, try_again=True)
+
+
+def _from(delivery: Delivery, then: list[Planned] | None = None) -> Outcome:
+    match delivery:
+        case Delivery.SENT:
+            return Outcome(MessageState.SENT, then or [])
+        case Delivery.TRY_LATER:
+            return TRY_LATER
+    return Outcome(MessageState.FAILED, then or [])
+
+
+class Deliverer:
+    def __init__(self, sm: SessionMaker, notifier: Notifier) -> None:
+        self.sm = sm
+        self.notifier = notifier
+
+    async def deliver(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        match MessageKind(row.kind):
+            case MessageKind.REMINDER:
+                return await self._reminder(row, now, late)
+            case MessageKind.NUDGE:
+                return await self._nudge(row, now, late)
+            case MessageKind.DIGEST:
+                return await self._digest(row, now, late)
+            case MessageKind.FOLLOW_UP:
+                return await self._follow_up(row, now, late)
+            case MessageKind.PERSONAL:
+                return await self._personal(row, late)
+
+    async def _helpers_card(self, row: ScheduledMessage) -> NeedCard | None:
+        """The need, if the recipient still holds it."""
+        if row.need_id is None or row.recipient_id is None:
+            return None
+        card = await needs.need_card(self.sm, row.need_id)
+        if card is None or card.status != NeedStatus.CLAIMED or card.claimer_id != row.recipient_id:
+            return None
+        return card
+
+    async def _to_helper(
+        self,
+        card: NeedCard,
+        user_id: int,
+        private_text: str,
+        group_text: str,
+        markup_for: InlineKeyboardMarkup | None,
+        now: datetime,
+    ) -> Delivery:
+        """Privately if we can; otherwise a mention in the group, with how to start the bot
+        shown to that person once."""
+        if await circles.is_reachable(self.sm, user_id):
+            delivery = await self.notifier.to_person(user_id, private_text, markup_for)
+            if delivery != Delivery.UNREACHABLE:
+                return delivery
+        circle = await circles.circle_by_id(self.sm, card.circle_id)
+        if circle is None or not circle.active:
+            return Delivery.FAILED
+        markup = markup_for
+        if await circles.take_start_hint(self.sm, user_id, now):
+            group_text += texts.START_HINT
+            if markup is None:
+                markup = start_button(self.notifier.bot.username, circle.invite_code, START_BUTTON)
+        delivery, _ = await self.notifier.group_delivery(
+            circle.chat_id, group_text, markup, reply_to=card.card_message_id
+        )
+        return delivery
+
+    async def _reminder(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        card = await self._helpers_card(row)
+        if card is None or row.recipient_id is None:
+            return SKIPPED
+        name = card.claimer_name or "there"
+        delivery = await self._to_helper(
+            card,
+            row.recipient_id,
+            texts.reminder_text(card, now, late),
+            texts.reminder_in_group(card, row.recipient_id, name, now, late),
+            None,
+            now,
+        )
+        return _from(delivery)
+
+    async def _follow_up(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        card = await self._helpers_card(row)
+        if card is None or row.recipient_id is None:
+            return SKIPPED
+        name = card.claimer_name or "there"
+        delivery = await self._to_helper(
+            card,
+            row.recipient_id,
+            texts.follow_up_text(card, now, late),
+            texts.follow_up_in_group(card, row.recipient_id, name, now, late),
+            texts.follow_up_keyboard(card),
+            now,
+        )
+        # Asked once more a day later if nobody answers; then left open, never guessed.
+        again = planning.follow_up(card.when, card.zone, row.recipient_id, now, ask=row.lead + 1)
+        return _from(delivery, again)
+
+    async def _nudge(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        if row.need_id is None:
+            return SKIPPED
+        card = await needs.need_card(self.sm, row.need_id)
+        if card is None or card.status != NeedStatus.OPEN:
+            return SKIPPED
+        circle = await circles.circle_by_id(self.sm, card.circle_id)
+        if circle is None or not circle.active:
+            return SKIPPED
+        today = now.astimezone(circle.zone).date()
+        around, away = await circles.who_is_around(self.sm, circle.id, today)
+        delivery, _ = await self.notifier.group_delivery(
+            circle.chat_id,
+            texts.nudge_text(card, around, [name for name, _until in away], now, late),
+            texts.nudge_keyboard(card),
+            reply_to=card.card_message_id,
+        )
+        return _from(delivery)
+
+    async def _digest(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        # The scheduler plans the next morning's summary whatever happens to this one.
+        if row.circle_id is None:
+            return SKIPPED
+        circle = await circles.circle_by_id(self.sm, row.circle_id)
+        if circle is None or not circle.active:
+            return SKIPPED
+        local_day = row.due_at.astimezone(circle.zone).date()
+        cards = await needs.cards_on_day(self.sm, circle.id, local_day, now)
+        if not cards:
+            return SKIPPED  # nothing planned today: no message at all
+        text = texts.digest_text(circle.patient_name, cards, circle.zone, now, late)
+        return _from(await self.notifier.to_person(circle.patient_id, text))
+
+    async def _personal(self, row: ScheduledMessage, late: bool) -> Outcome:
+        if row.recipient_id is None:
+            return SKIPPED
+        # Only ever privately: what someone reminds themselves of may be about their health.
+        text = texts.personal_text(row.text or "", late)
+        return _from(await self.notifier.to_person(row.recipient_id, text))

@@ -1,0 +1,223 @@
+"""The clock that sends what is due. The database holds every scheduled message; this only
+wakes up (at the next due time, and on a short sweep), takes due rows atomically, hands
+each to the Deliverer and records what happened. Nothing scheduled lives only in memory.
+
+Exactly once: a row is taken (pending → sending) by one conditional UPDATE before it is
+sent, and a taken row is never taken again. A graceful stop finishes the messages being
+sent and puts the untried ones back. A process killed in the middle of a send leaves that
+row "sending"; it is later marked unsure and logged, never sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram.ext import CallbackContext, Job, JobQueue
+
+from bot.clock import Clock
+from bot.delivery import Deliverer, Outcome
+from bot.services import reminders
+from storage import scheduled as store
+from storage.db import SessionMaker
+from storage.models import Circle, MessageKind, MessageState, ScheduledMessage
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(seconds=30)
+# Later than this after its time, a message says it is late (the bot was down).
+LATE_AFTER = timedelta(minutes=15)
+TRY_AGAIN_IN = timedelta(minutes=1)
+MAX_TRIES = 5
+# A row left "sending" this long belongs to a process that stopped mid-send.
+STUCK_AFTER = timedelta(minutes=30)
+BATCH = 200
+# Messages to different chats go out side by side; the rate limiter paces them.
+PARALLEL_CHATS = 32
+DIGEST_CHECK_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    dropped: int = 0
+    retried: int = 0
+    put_back: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        if outcome.try_again:
+            self.retried += 1
+        elif outcome.state == MessageState.SENT:
+            self.sent += 1
+        elif outcome.state == MessageState.SKIPPED:
+            self.skipped += 1
+        else:
+            self.failed += 1
+
+
+def _destination(row: ScheduledMessage) -> tuple[str, int]:
+    if row.recipient_id is not None:
+        return ("person", row.recipient_id)
+    return ("circle", row.circle_id or 0)
+
+
+class Scheduler:
+    def __init__(self, sm: SessionMaker, clock: Clock, deliverer: Deliverer) -> None:
+        self.sm = sm
+        self.clock = clock
+        self.deliverer = deliverer
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self._job_queue: JobQueue[Any] | None = None
+        self._wake_job: Job[Any] | None = None
+        self._wake_at: datetime | None = None
+
+    async def prepare(self) -> None:
+        """At start-up: every circle's morning summary is planned."""
+        planned = await reminders.ensure_digests(self.sm, self.clock.now())
+        if planned:
+            log.info("planned %d morning summaries", planned)
+
+    def attach(self, job_queue: JobQueue[Any]) -> None:
+        self._job_queue = job_queue
+        self._stopping = False
+        job_queue.run_repeating(self._on_job, interval=SWEEP_EVERY, first=0, name="scheduler-sweep")
+        job_queue.run_repeating(
+            self._on_digest_check, interval=DIGEST_CHECK_EVERY, name="scheduler-digests"
+        )
+
+    async def _on_job(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await self.run_due()
+        await self.wake()
+
+    async def _on_digest_check(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await self.prepare()
+
+    async def wake(self) -> None:
+        """Be awake at the next due time. Called after anything that may plan a message."""
+        if self._job_queue is None or self._stopping:
+            return
+        async with self.sm() as session:
+            due = await store.next_due(session)
+        if due is None:
+            return
+        now = self.clock.now()
+        if self._wake_at is not None and self._wake_at <= due and self._wake_at > now:
+            return  # already awake in time
+        if self._wake_job is not None:
+            self._wake_job.schedule_removal()
+        delay = max((due - now).total_seconds(), 0.0)
+        self._wake_at = due
+        self._wake_job = self._job_queue.run_once(self._on_job, when=delay, name="scheduler-wake")
+
+    async def stop(self) -> None:
+        """Finish the messages being sent now, put back the rest, and send no more."""
+        self._stopping = True
+        async with self._lock:
+            pass
+
+    async def run_due(self) -> RunReport:
+        report = RunReport()
+        if self._lock.locked():
+            return report  # a run is under way and keeps going until nothing is due
+        async with self._lock:
+            now = self.clock.now()
+            await self._set_aside(now, report)
+            while not self._stopping:
+                now = self.clock.now()
+                async with self.sm() as session:
+                    rows = await store.take_due(session, now, BATCH)
+                    await session.commit()
+                if not rows:
+                    break
+                await self._send_batch(rows, now, report)
+                if len(rows) < BATCH:
+                    break
+        if report.sent or report.failed or report.dropped or report.put_back:
+            log.info("scheduled messages: %s", report)
+        return report
+
+    async def _set_aside(self, now: datetime, report: RunReport) -> None:
+        async with self.sm() as session:
+            dropped = await store.drop_expired(session, now)
+            unsure = await store.mark_unsure(session, now - STUCK_AFTER)
+            for row in dropped:
+                log.warning(
+                    "dropped %s message %s due %s: too late to be useful",
+                    row.kind,
+                    row.id,
+                    row.due_at,
+                )
+            for row in unsure:
+                log.warning(
+                    "%s message %s was being sent when the bot stopped; not sending it again",
+                    row.kind,
+                    row.id,
+                )
+            await self._plan_after(session, [*dropped, *unsure], now)
+            await session.commit()
+        report.dropped += len(dropped)
+
+    async def _plan_after(
+        self, session: Any, rows: Sequence[ScheduledMessage], now: datetime
+    ) -> None:
+        """A morning summary, however it ended, is followed by the next morning's."""
+        for row in rows:
+            if row.kind == MessageKind.DIGEST and row.circle_id is not None:
+                circle = await session.get(Circle, row.circle_id)
+                if circle is not None:
+                    reminders.plan_next_digest(session, circle, max(now, row.due_at))
+
+    async def _send_batch(
+        self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport
+    ) -> None:
+        # One chat's messages go in order; different chats in parallel.
+        by_chat: dict[tuple[str, int], list[ScheduledMessage]] = defaultdict(list)
+        for row in rows:
+            by_chat[_destination(row)].append(row)
+        gate = asyncio.Semaphore(PARALLEL_CHATS)
+
+        async def send_chat(chat_rows: list[ScheduledMessage]) -> None:
+            async with gate:
+                for row in chat_rows:
+                    await self._send_one(row, report)
+
+        await asyncio.gather(*(send_chat(chat_rows) for chat_rows in by_chat.values()))
+
+    async def _send_one(self, row: ScheduledMessage, report: RunReport) -> None:
+        assert row.id is not None
+        if self._stopping:
+            async with self.sm() as session:
+                await store.put_back(session, [row.id])
+                await session.commit()
+            report.put_back += 1
+            return
+        now = self.clock.now()
+        late = now - row.due_at > LATE_AFTER
+        try:
+            outcome = await self.deliverer.deliver(row, now, late)
+        except Exception:
+            # A bug in one message must not stop the others; it is not tried again.
+            log.exception("could not send %s message %s", row.kind, row.id)
+            outcome = Outcome(MessageState.FAILED)
+        report.count(outcome)
+        async with self.sm() as session:
+            if (
+                outcome.try_again
+                and row.tries + 1 < MAX_TRIES
+                and now + TRY_AGAIN_IN < row.expires_at
+            ):
+                await store.try_again_at(session, row.id, now + TRY_AGAIN_IN)
+            else:
+                state = MessageState.FAILED if outcome.try_again else outcome.state
+                await store.finish(session, row.id, state, now, late)
+                follow_ons = reminders.rows_for(outcome.then, row, now)
+                store.add_messages(session, follow_ons)
+                await self._plan_after(session, [row], now)
+            await session.commit()

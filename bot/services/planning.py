@@ -1,0 +1,179 @@
+"""What the bot will say later about a need, and when. Plain functions of a need's state,
+the circle's settings and the current instant: no database, no Telegram.
+
+Every time is computed in the circle's time zone, so "24 h before" and "08:00 every
+morning" stay right across daylight-saving changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.timeparse import Precision, When, local_to_utc
+from storage.models import MessageKind, NeedStatus
+
+DEFAULT_REMINDER_LEADS = (24 * 60, 2 * 60)
+DEFAULT_NUDGE_LEADS = (48 * 60, 24 * 60)
+DEFAULT_DIGEST_TIME = "08:00"
+
+# A nudge just after the card went up would only repeat it.
+NUDGE_NOT_BEFORE = timedelta(hours=1)
+# "Did it happen?": a while after the need, never at night, asked at most twice.
+FOLLOW_UP_AFTER = timedelta(hours=1)
+EXACT_NEED_LENGTH = timedelta(hours=1)
+FOLLOW_UP_AGAIN_AFTER = timedelta(hours=24)
+FOLLOW_UP_ASKS = 2
+FOLLOW_UP_USEFUL_FOR = timedelta(hours=24)
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(9, 0)
+# A personal reminder that comes hours late still helps ("call the MS nurse").
+PERSONAL_USEFUL_FOR = timedelta(hours=12)
+DIGEST_USEFUL_UNTIL = time(12, 0)  # a morning summary in the afternoon is no use
+DIGEST_AT_LEAST = timedelta(hours=1)
+# A day-only need ("dinner for Friday") is counted from midday for its reminders.
+DAY_NEED_ANCHOR = time(12, 0)
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: MessageKind
+    due_at: datetime
+    expires_at: datetime
+    recipient_id: int | None  # None: the circle's group
+    lead: int = 0
+
+
+def format_leads(leads: tuple[int, ...]) -> str:
+    return ",".join(str(minutes) for minutes in leads)
+
+
+def parse_leads(stored: str) -> tuple[int, ...]:
+    """The stored "1440,120" form; largest first."""
+    return tuple(sorted((int(part) for part in stored.split(",") if part.strip()), reverse=True))
+
+
+def anchor(when: When, tz: ZoneInfo) -> datetime | None:
+    """The instant reminders count back from; None for a need with no time."""
+    if when.precision == Precision.NONE or when.starts_at is None:
+        return None
+    if when.precision == Precision.DAY:
+        day = when.starts_at.astimezone(tz).date()
+        return local_to_utc(datetime.combine(day, DAY_NEED_ANCHOR), tz)
+    return when.starts_at
+
+
+def over_at(when: When) -> datetime | None:
+    """When the need's time has passed."""
+    if when.starts_at is None:
+        return None
+    if when.ends_at is not None:
+        return when.ends_at
+    return when.starts_at + EXACT_NEED_LENGTH
+
+
+def _out_of_the_night(instant: datetime, tz: ZoneInfo) -> datetime:
+    local = instant.astimezone(tz)
+    if local.time() >= QUIET_FROM:
+        return local_to_utc(datetime.combine(local.date() + timedelta(days=1), QUIET_UNTIL), tz)
+    if local.time() < QUIET_UNTIL:
+        return local_to_utc(datetime.combine(local.date(), QUIET_UNTIL), tz)
+    return instant
+
+
+def _before(start: datetime, minutes: int) -> datetime:
+    # Subtracting in UTC keeps "24 h before" exactly 24 hours, also across a DST change.
+    return start - timedelta(minutes=minutes)
+
+
+def reminders(
+    when: When, tz: ZoneInfo, claimer_id: int, leads: tuple[int, ...], now: datetime
+) -> list[Planned]:
+    start = anchor(when, tz)
+    if start is None:
+        return []
+    return [
+        Planned(MessageKind.REMINDER, due, start, claimer_id, lead)
+        for lead in leads
+        if now < (due := _before(start, lead)) < start
+    ]
+
+
+def nudges(when: When, tz: ZoneInfo, leads: tuple[int, ...], now: datetime) -> list[Planned]:
+    start = anchor(when, tz)
+    if start is None:
+        return []
+    return [
+        Planned(MessageKind.NUDGE, due, start, None, lead)
+        for lead in leads
+        if now + NUDGE_NOT_BEFORE <= (due := _before(start, lead)) < start
+    ]
+
+
+def follow_up(
+    when: When, tz: ZoneInfo, claimer_id: int, now: datetime, ask: int = 1
+) -> list[Planned]:
+    """The ask-th "Did it happen?"; the first after the need, the next a day later."""
+    end = over_at(when)
+    if end is None or ask > FOLLOW_UP_ASKS:
+        return []
+    due = end + FOLLOW_UP_AFTER + (ask - 1) * FOLLOW_UP_AGAIN_AFTER
+    due = max(_out_of_the_night(due, tz), now)
+    return [Planned(MessageKind.FOLLOW_UP, due, due + FOLLOW_UP_USEFUL_FOR, claimer_id, ask)]
+
+
+def for_need(
+    status: NeedStatus,
+    when: When,
+    tz: ZoneInfo,
+    claimer_id: int | None,
+    reminder_leads: tuple[int, ...],
+    nudge_leads: tuple[int, ...],
+    now: datetime,
+) -> list[Planned]:
+    """Everything still to come for a need in this state."""
+    if status == NeedStatus.OPEN:
+        return nudges(when, tz, nudge_leads, now)
+    if status == NeedStatus.CLAIMED and claimer_id is not None:
+        ahead = reminders(when, tz, claimer_id, reminder_leads, now)
+        end = over_at(when)
+        if end is not None and end + FOLLOW_UP_AFTER > now:
+            ahead += follow_up(when, tz, claimer_id, now)
+        return ahead
+    return []
+
+
+def parse_clock_time(text: str) -> time | None:
+    """ "8:00", "08:30", "7" → a time of day; None when it is not one."""
+    hours, _, minutes = text.strip().partition(":")
+    if not hours.isdigit() or (minutes and not minutes.isdigit()):
+        return None
+    hour, minute = int(hours), int(minutes or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
+
+
+def next_digest(
+    digest_time: str | None, tz: ZoneInfo, patient_id: int, after: datetime
+) -> Planned | None:
+    """The next morning summary strictly after `after`, or None when switched off."""
+    at = parse_clock_time(digest_time) if digest_time else None
+    if at is None:
+        return None
+    # APScheduler's cron trigger knows the zone's rules: on a spring-forward day a time in
+    # the gap moves on, and on a fall-back day the summary still comes once.
+    trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
+    due: datetime = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    local_day = due.astimezone(tz).date()
+    useful_until = max(
+        local_to_utc(datetime.combine(local_day, DIGEST_USEFUL_UNTIL), tz),
+        due + DIGEST_AT_LEAST,
+    )
+    return Planned(MessageKind.DIGEST, due.astimezone(UTC), useful_until, patient_id)
+
+
+def personal(due: datetime, user_id: int) -> Planned:
+    return Planned(MessageKind.PERSONAL, due, due + PERSONAL_USEFUL_FOR, user_id)

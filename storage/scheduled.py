@@ -1,0 +1,201 @@
+"""Scheduled messages: rows written when something happens, taken when due.
+
+Taking is one conditional UPDATE (with `FOR UPDATE SKIP LOCKED` on PostgreSQL), so two
+schedulers, or two replicas, can never take the same row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import MessageKind, MessageState, ScheduledMessage
+
+PENDING = MessageState.PENDING
+
+
+def add_messages(session: AsyncSession, rows: Iterable[ScheduledMessage]) -> None:
+    session.add_all(list(rows))
+
+
+async def remove_pending_for_need(
+    session: AsyncSession, need_id: int, kinds: Iterable[MessageKind]
+) -> None:
+    await session.execute(
+        delete(ScheduledMessage).where(
+            col(ScheduledMessage.need_id) == need_id,
+            col(ScheduledMessage.state) == PENDING,
+            col(ScheduledMessage.kind).in_(list(kinds)),
+        )
+    )
+
+
+async def remove_pending_of_circle(
+    session: AsyncSession, circle_id: int, kinds: Iterable[MessageKind]
+) -> None:
+    await session.execute(
+        delete(ScheduledMessage).where(
+            col(ScheduledMessage.circle_id) == circle_id,
+            col(ScheduledMessage.state) == PENDING,
+            col(ScheduledMessage.kind).in_(list(kinds)),
+        )
+    )
+
+
+async def drop_expired(session: AsyncSession, now: datetime) -> Sequence[ScheduledMessage]:
+    """Pending messages whose usefulness ran out (the bot was down): dropped, never sent."""
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.state) == PENDING,
+            col(ScheduledMessage.due_at) <= now,
+            col(ScheduledMessage.expires_at) <= now,
+        )
+        .values(state=MessageState.DROPPED, taken_at=now)
+        .returning(ScheduledMessage)
+    )
+    return result.scalars().all()
+
+
+async def take_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[ScheduledMessage]:
+    """Mark up to `limit` due messages as being sent by us, oldest first, and return them."""
+    due = (
+        select(ScheduledMessage.id)
+        .where(col(ScheduledMessage.state) == PENDING, col(ScheduledMessage.due_at) <= now)
+        .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.id).in_(due.scalar_subquery()),
+            col(ScheduledMessage.state) == PENDING,
+        )
+        .values(state=MessageState.SENDING, taken_at=now)
+        .returning(ScheduledMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars().all(), key=lambda row: (row.due_at, row.id or 0))
+
+
+async def finish(
+    session: AsyncSession, message_id: int, state: MessageState, now: datetime, late: bool
+) -> None:
+    await session.execute(
+        update(ScheduledMessage)
+        .where(col(ScheduledMessage.id) == message_id)
+        .values(state=state, sent_at=now if state == MessageState.SENT else None, late=late)
+    )
+
+
+async def try_again_at(session: AsyncSession, message_id: int, when: datetime) -> None:
+    await session.execute(
+        update(ScheduledMessage)
+        .where(col(ScheduledMessage.id) == message_id)
+        .values(state=PENDING, due_at=when, tries=ScheduledMessage.tries + 1, taken_at=None)
+    )
+
+
+async def put_back(session: AsyncSession, message_ids: Iterable[int]) -> None:
+    """Taken but not yet tried (the bot is stopping): due again, for the next run."""
+    await session.execute(
+        update(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.id).in_(list(message_ids)),
+            col(ScheduledMessage.state) == MessageState.SENDING,
+        )
+        .values(state=PENDING, taken_at=None)
+    )
+
+
+async def mark_unsure(session: AsyncSession, taken_before: datetime) -> Sequence[ScheduledMessage]:
+    """Rows a stopped process took and never finished. Telegram may or may not have them;
+    sending again could double them, so they are set aside and logged instead."""
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.state) == MessageState.SENDING,
+            col(ScheduledMessage.taken_at) < taken_before,
+        )
+        .values(state=MessageState.UNSURE)
+        .returning(ScheduledMessage)
+    )
+    return result.scalars().all()
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    rows = await session.exec(
+        select(func.min(ScheduledMessage.due_at)).where(col(ScheduledMessage.state) == PENDING)
+    )
+    return rows.first()
+
+
+async def pending_for_recipient(
+    session: AsyncSession, recipient_id: int, kind: MessageKind, limit: int
+) -> Sequence[ScheduledMessage]:
+    rows = await session.exec(
+        select(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.recipient_id) == recipient_id,
+            col(ScheduledMessage.kind) == kind,
+            col(ScheduledMessage.state) == PENDING,
+        )
+        .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
+        .limit(limit)
+    )
+    return rows.all()
+
+
+async def count_pending_for_recipient(
+    session: AsyncSession, recipient_id: int, kind: MessageKind
+) -> int:
+    rows = await session.exec(
+        select(func.count())
+        .select_from(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.recipient_id) == recipient_id,
+            col(ScheduledMessage.kind) == kind,
+            col(ScheduledMessage.state) == PENDING,
+        )
+    )
+    return rows.one()
+
+
+async def remove_pending(
+    session: AsyncSession, message_id: int, recipient_id: int, kind: MessageKind
+) -> bool:
+    result = await session.execute(
+        delete(ScheduledMessage).where(
+            col(ScheduledMessage.id) == message_id,
+            col(ScheduledMessage.recipient_id) == recipient_id,
+            col(ScheduledMessage.kind) == kind,
+            col(ScheduledMessage.state) == PENDING,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pending_for_need(session: AsyncSession, need_id: int) -> Sequence[ScheduledMessage]:
+    rows = await session.exec(
+        select(ScheduledMessage)
+        .where(col(ScheduledMessage.need_id) == need_id, col(ScheduledMessage.state) == PENDING)
+        .order_by(col(ScheduledMessage.due_at))
+    )
+    return rows.all()
+
+
+async def circles_with_pending(
+    session: AsyncSession, kind: MessageKind, circle_ids: Sequence[int]
+) -> set[int]:
+    rows = await session.exec(
+        select(ScheduledMessage.circle_id).where(
+            col(ScheduledMessage.kind) == kind,
+            col(ScheduledMessage.state) == PENDING,
+            col(ScheduledMessage.circle_id).in_(list(circle_ids)),
+        )
+    )
+    return {cid for cid in rows.all() if cid is not None}
