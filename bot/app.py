@@ -23,7 +23,8 @@ from bot.delivery import Deliverer
 from bot.notify import Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from handlers import circle, need_wizard, needs
+from handlers import away, circle, need_wizard, needs, reminders
+from handlers import settings as settings_command
 from storage.db import session_maker
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ GROUP_COMMANDS = [
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
     BotCommand("cancel", "Stop the /need I'm writing"),
+    BotCommand("remind", "Remind me privately, e.g. /remind tomorrow 9:00 call the nurse"),
+    BotCommand("reminders", "My reminders"),
+    BotCommand("away", "I'm away until a date (/away off when back)"),
+    BotCommand("settings", "Reminders, nudges and the morning summary"),
     BotCommand("setup", "Make this group a care circle"),
     BotCommand("timezone", "The circle's time zone"),
     BotCommand("coordinator", "Reply to someone to make them a coordinator"),
@@ -45,6 +50,10 @@ PRIVATE_COMMANDS = [
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
     BotCommand("cancel", "Stop the /need I'm writing"),
+    BotCommand("remind", "Remind me, e.g. /remind tomorrow 9:00 call the nurse"),
+    BotCommand("reminders", "My reminders"),
+    BotCommand("away", "I'm away until a date (/away off when back)"),
+    BotCommand("settings", "Reminders, nudges and the morning summary"),
     BotCommand("timezone", "The circle's time zone"),
     BotCommand("help", "What I can do"),
 ]
@@ -126,7 +135,14 @@ def build_application(
         notifier=notifier,
         scheduler=Scheduler(sm, clock, Deliverer(sm, notifier)),
     )
-    for group, handler in [*circle.handlers(), *needs.handlers(), *need_wizard.handlers()]:
+    for group, handler in [
+        *circle.handlers(),
+        *needs.handlers(),
+        *need_wizard.handlers(),
+        *reminders.handlers(),
+        *away.handlers(),
+        *settings_command.handlers(),
+    ]:
         application.add_handler(handler, group=group)
     application.add_error_handler(on_error)
     return application

@@ -39,6 +39,7 @@ BATCH = 200
 # Messages to different chats go out side by side; the rate limiter paces them.
 PARALLEL_CHATS = 32
 DIGEST_CHECK_EVERY = timedelta(hours=1)
+SUPERSEDABLE = frozenset({MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP})
 
 
 @dataclass
@@ -177,6 +178,7 @@ class Scheduler:
     async def _send_batch(
         self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport
     ) -> None:
+        rows = await self._skip_superseded(rows, now, report)
         # One chat's messages go in order; different chats in parallel.
         by_chat: dict[tuple[str, int], list[ScheduledMessage]] = defaultdict(list)
         for row in rows:
@@ -189,6 +191,32 @@ class Scheduler:
                     await self._send_one(row, report)
 
         await asyncio.gather(*(send_chat(chat_rows) for chat_rows in by_chat.values()))
+
+    async def _skip_superseded(
+        self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport
+    ) -> list[ScheduledMessage]:
+        """After down-time, the "24 h before" and "2 h before" reminders of one need can be
+        due together: only the latest is worth sending."""
+        latest: dict[tuple[str, int, int | None], ScheduledMessage] = {}
+        for row in rows:
+            if row.need_id is not None and row.kind in SUPERSEDABLE:
+                latest[(row.kind, row.need_id, row.recipient_id)] = row  # rows come oldest first
+        keep = [
+            row
+            for row in rows
+            if row.need_id is None
+            or row.kind not in SUPERSEDABLE
+            or latest[(row.kind, row.need_id, row.recipient_id)] is row
+        ]
+        kept = {row.id for row in keep}
+        skipped = [row.id for row in rows if row.id not in kept and row.id is not None]
+        if skipped:
+            async with self.sm() as session:
+                for message_id in skipped:
+                    await store.finish(session, message_id, MessageState.SKIPPED, now, late=True)
+                await session.commit()
+            report.skipped += len(skipped)
+        return keep
 
     async def _send_one(self, row: ScheduledMessage, report: RunReport) -> None:
         assert row.id is not None

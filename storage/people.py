@@ -166,3 +166,12 @@ async def set_away(
         .where(col(Membership.user_id) == user_id, col(Membership.circle_id).in_(list(circle_ids)))
         .values(away_until=until)
     )
+
+
+async def membership(session: AsyncSession, circle_id: int, user_id: int) -> Membership | None:
+    rows = await session.exec(
+        select(Membership).where(
+            col(Membership.circle_id) == circle_id, col(Membership.user_id) == user_id
+        )
+    )
+    return rows.first()

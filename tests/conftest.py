@@ -7,19 +7,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.app import build_application, register_commands
 from bot.clock import ManualClock
+from bot.context import AppContext
+from bot.scheduler import RunReport, Scheduler
 from bot.settings import Settings
+from storage import scheduled
 from storage.db import SessionMaker, create_engine, migrate, session_maker
+from storage.models import ScheduledMessage
 from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
 
 TOKEN = "7000000001:AAHfakeTOKENforCareCircleTests_0123456"
@@ -75,10 +80,40 @@ class Circle:
         self.group_id = group_id
 
     async def restart(self) -> None:
-        """Stop the bot and start a new Application on the same database."""
+        """Stop the bot (gracefully) and start a new Application on the same database."""
+        await self.scheduler.stop()
         await self.app.shutdown()
         self.app = self.factory()
         await self.app.initialize()
+        await self.scheduler.prepare()
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return cast(AppContext, self.app.bot_data["app"]).scheduler
+
+    async def tick(self) -> RunReport:
+        """The scheduler wakes up now and sends whatever is due."""
+        return await self.scheduler.run_due()
+
+    async def run_until(self, when: datetime) -> None:
+        """Time passes with the bot running: each message goes out at its own time."""
+        while True:
+            async with self.sm() as session:
+                due = await scheduled.next_due(session)
+            if due is None or due > when:
+                break
+            self.clock.set(max(due, self.clock.now()))
+            await self.tick()
+        self.clock.set(when)
+        await self.tick()
+
+    async def run_for(self, delta: timedelta) -> None:
+        await self.run_until(self.clock.now() + delta)
+
+    async def scheduled(self) -> list[ScheduledMessage]:
+        async with self.sm() as session:
+            rows = await session.exec(select(ScheduledMessage).order_by(col(ScheduledMessage.id)))
+            return list(rows.all())
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(update, self.app.bot))
@@ -180,6 +215,7 @@ async def circle(
     application = factory()
     await application.initialize()
     await register_commands(application)
+    await cast(AppContext, application.bot_data["app"]).scheduler.prepare()
     story = Circle(fake, application, clock, session_maker(engine), factory)
     yield story
     await story.app.shutdown()

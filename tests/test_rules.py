@@ -7,9 +7,13 @@ import logging
 import pytest
 
 from bot.callbacks import (
+    Button,
     NeedAction,
     NeedButton,
     Origin,
+    ReminderButton,
+    SettingKey,
+    SettingsButton,
     WizardButton,
     WizardStep,
     decode,
@@ -59,6 +63,10 @@ PERMISSIONS = [
     (Action.SET_COORDINATOR, P, False, False, True),
     (Action.SET_COORDINATOR, C, False, False, False),
     (Action.SET_COORDINATOR, M, False, False, False),
+    (Action.CHANGE_SETTINGS, P, False, False, True),
+    (Action.CHANGE_SETTINGS, C, False, False, True),
+    (Action.CHANGE_SETTINGS, M, False, False, False),
+    (Action.CHANGE_SETTINGS, S, False, False, False),
 ]
 
 
@@ -78,9 +86,14 @@ def test_who_may_do_what(
         WizardButton(WizardStep.CATEGORY, "household"),
         WizardButton(WizardStep.DAY, "20261231"),
         WizardButton(WizardStep.STOP),
+        NeedButton(NeedAction.MISSED, 7, Origin.FOLLOW_UP),
+        NeedButton(NeedAction.CLAIM, 7, Origin.NUDGE),
+        ReminderButton(123),
+        SettingsButton(SettingKey.REMINDERS, "1440,120"),
+        SettingsButton(SettingKey.MENU, "d"),
     ],
 )
-def test_callback_data_round_trips_and_stays_short(button: NeedButton | WizardButton) -> None:
+def test_callback_data_round_trips_and_stays_short(button: Button) -> None:
     data = encode(button)
     assert len(data.encode()) <= 64
     assert decode(data) == button
@@ -89,7 +102,8 @@ def test_callback_data_round_trips_and_stays_short(button: NeedButton | WizardBu
 @pytest.mark.parametrize(
     "data",
     ["", "n", "n:c", "n:c:abc:k", "n:z:1:k", "n:c:1:q", "n:c:-1:k", "n:c:0:k", "w:nope:x",
-     "x" * 65, "n:c:1:k:extra", "claim:n42", None, 42],
+     "x" * 65, "n:c:1:k:extra", "claim:n42", None, 42, "r:x:0", "r:x:abc", "r:y:1",
+     "s:zz:1", "s:r"],
 )  # fmt: skip
 def test_callback_data_we_did_not_make_is_ignored(data: object) -> None:
     assert decode(data) is None

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import NeedAction, NeedButton, Origin, encode
 from bot.categories import CATEGORY_EMOJI, CATEGORY_NAME, Category
+from bot.render.away import away_line
 from bot.render.common import e, shorten
 from bot.services.needs import MAX_DESCRIPTION, Board, DescriptionProblem, NeedCard, Refusal
 from bot.timeparse import Precision, When, format_when, format_when_short
@@ -109,10 +110,11 @@ def _short_label(card: NeedCard, number: int, verb: str) -> str:
 def board_text(board: Board, patient_name: str, now: datetime) -> str:
     open_cards = [c for c in board.cards if c.status == NeedStatus.OPEN]
     claimed = [c for c in board.cards if c.status == NeedStatus.CLAIMED]
+    away = f"\n\n{away_line(list(board.away))}" if board.away else ""
     if not board.cards:
         return (
             f"📋 <b>{e(patient_name)}'s board</b>\n\nNothing is needed right now. "
-            "To ask for help, send /need and a few words, e.g. /need dinner on Friday."
+            "To ask for help, send /need and a few words, e.g. /need dinner on Friday." + away
         )
     parts = [f"📋 <b>{e(patient_name)}'s board</b>"]
     number = 0
@@ -128,7 +130,7 @@ def board_text(board: Board, patient_name: str, now: datetime) -> str:
             parts.append(_line(card, now, number))
     if board.more:
         parts.append("\n…and more further ahead.")
-    return "\n".join(parts)
+    return "\n".join(parts) + away
 
 
 def board_keyboard(board: Board) -> InlineKeyboardMarkup | None:

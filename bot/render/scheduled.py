@@ -182,6 +182,11 @@ def remind_set(reminder: PersonalReminder, zone: ZoneInfo, now: datetime) -> str
     return f"⏰ Done — I'll remind you {e(when)}: {e(reminder.text)}"
 
 
+def remind_set_in_group(reminder: PersonalReminder, zone: ZoneInfo, now: datetime) -> str:
+    when = format_when(When(Precision.EXACT, reminder.due_at), zone, now)
+    return f"⏰ Got it — I'll remind you privately, {e(when)}."
+
+
 def reminders_list(items: list[PersonalReminder], zone: ZoneInfo, now: datetime) -> str:
     if not items:
         return (

@@ -191,6 +191,12 @@ async def who_is_around(
     return around, away
 
 
+async def away_until(sm: SessionMaker, circle_id: int, user_id: int) -> date | None:
+    async with sm() as session:
+        membership = await people.membership(session, circle_id, user_id)
+        return membership.away_until if membership else None
+
+
 async def set_away(
     sm: SessionMaker, user_id: int, circle_ids: list[int], until: date | None
 ) -> None:

@@ -399,6 +399,8 @@ async def mark_missed(
 class Board:
     cards: list[NeedCard]
     more: bool
+    # Who said they are away, and until when: the group sees who is around.
+    away: tuple[tuple[str, date], ...] = ()
 
 
 async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
@@ -407,7 +409,13 @@ async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
         assert circle is not None
         needs = await store.upcoming_needs(session, circle_id, now, BOARD_LIMIT + 1)
         cards = [await _card(session, need, circle) for need in needs[:BOARD_LIMIT]]
-        return Board(cards, more=len(needs) > BOARD_LIMIT)
+        today = now.astimezone(ZoneInfo(circle.timezone)).date()
+        away = tuple(
+            (display_name(person), membership.away_until)
+            for membership, person in await people.members_with_people(session, circle_id)
+            if membership.away_until is not None and membership.away_until >= today
+        )
+        return Board(cards, more=len(needs) > BOARD_LIMIT, away=away)
 
 
 async def mine(sm: SessionMaker, user_id: int, now: datetime) -> Board:

@@ -16,6 +16,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SET_TIMEZONE = "set_timezone"
     SET_COORDINATOR = "set_coordinator"
+    CHANGE_SETTINGS = "change_settings"
 
 
 LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
@@ -34,7 +35,7 @@ def may(
     match action:
         case Action.POST_NEED_IN_GROUP:
             return True
-        case Action.POST_NEED_FROM_PRIVATE | Action.SET_TIMEZONE:
+        case Action.POST_NEED_FROM_PRIVATE | Action.SET_TIMEZONE | Action.CHANGE_SETTINGS:
             return role in LEADS
         case Action.CLAIM:
             # The person asking for help does not take their own need.

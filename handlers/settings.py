@@ -1,0 +1,12 @@
+"""/settings: when helpers are reminded, when the group is nudged, the morning summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler
+
+
+def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
+    return []
