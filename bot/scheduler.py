@@ -29,6 +29,7 @@ from storage.models import Circle, MessageKind, MessageState, ScheduledMessage
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=30)
+FIRST_SWEEP_AFTER = timedelta(seconds=1)
 # Later than this after its time, a message says it is late (the bot was down).
 LATE_AFTER = timedelta(minutes=15)
 TRY_AGAIN_IN = timedelta(minutes=1)
@@ -88,7 +89,11 @@ class Scheduler:
     def attach(self, job_queue: JobQueue[Any]) -> None:
         self._job_queue = job_queue
         self._stopping = False
-        job_queue.run_repeating(self._on_job, interval=SWEEP_EVERY, first=0, name="scheduler-sweep")
+        # Jobs added before the JobQueue starts are timed from now: a first run "at once"
+        # would be in the past when it starts, and APScheduler would skip it.
+        job_queue.run_repeating(
+            self._on_job, interval=SWEEP_EVERY, first=FIRST_SWEEP_AFTER, name="scheduler-sweep"
+        )
         job_queue.run_repeating(
             self._on_digest_check, interval=DIGEST_CHECK_EVERY, name="scheduler-digests"
         )

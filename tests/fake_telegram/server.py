@@ -272,6 +272,8 @@ class FakeTelegram:
         self._commands: dict[tuple[str, int | None, int | None, str], list[JSON]] = {}
         self._failures: list[_Failure] = []
         self._waiters: list[asyncio.Future[None]] = []
+        # Called after every call with (method, params): lets a test act at a precise moment.
+        self.observers: list[Callable[[str, JSON], None]] = []
 
     # ------------------------------------------------------------------ people & chats
 
@@ -644,6 +646,8 @@ class FakeTelegram:
         """Answer one Bot API call: (HTTP status, Telegram JSON body)."""
         status, body = await self._handle(method, dict(params), lenient_scalars)
         self.calls.append(RecordedCall(method, dict(params), status, body))
+        for observer in self.observers:
+            observer(method, params)
         return status, body
 
     async def _handle(
