@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from storage.models import MessageKind, MessageState, Need, NeedStatus
+from bot.context import AppContext
+from storage.models import MessageKind, MessageState, Need, NeedStatus, ScheduledMessage
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
 
 RIDE = "/need ride to neurology tomorrow 14:00"  # Thu 26 Nov, 14:00 Berlin = 13:00 UTC
@@ -327,3 +328,39 @@ async def test_a_helper_who_never_started_the_bot_gets_the_question_in_the_group
     assert question.text.startswith("💬 Anna, did it happen?")
     await circle.press(ANNA, question, "✅ Done")
     assert "Done by Anna" in circle.card("ride to neurology").text
+
+
+async def two_schedulers_race(circle: Circle) -> None:
+    """Two bot processes wake at the same moment over the same due messages."""
+    people = (MARIA, TOM, ANNA, BEN, CARL)
+    await circle.set_up(TOM, ANNA, BEN, CARL)
+    now = circle.clock.now()
+    async with circle.sm() as session:
+        session.add_all(
+            ScheduledMessage(
+                kind=MessageKind.PERSONAL,
+                recipient_id=people[n % 5].id,
+                due_at=now - timedelta(seconds=n % 7),
+                expires_at=now + timedelta(hours=1),
+                text=f"note {n}",
+                created_at=now,
+            )
+            for n in range(300)
+        )
+        await session.commit()
+    other = circle.factory()
+    await other.initialize()
+    try:
+        other_scheduler = cast(AppContext, other.bot_data["app"]).scheduler
+        reports = await asyncio.gather(circle.tick(), other_scheduler.run_due())
+    finally:
+        await other.shutdown()
+    assert sum(report.sent for report in reports) == 300
+    texts = [m.text for p in people for m in circle.private(p) if "You asked me" in m.text]
+    assert sorted(texts) == sorted(f"⏰ You asked me to remind you:\nnote {n}" for n in range(300))
+    states = {r.state for r in await circle.scheduled() if r.kind == MessageKind.PERSONAL}
+    assert states == {MessageState.SENT}
+
+
+async def test_two_schedulers_racing_send_every_message_once(circle: Circle) -> None:
+    await two_schedulers_race(circle)

@@ -162,9 +162,13 @@ def help_text(role: Role | None, in_group: bool, patient_name: str | None) -> st
         "/board — what's needed and who's on it",
         "/mine — what you've taken on",
         "/cancel — stop a /need you're in the middle of",
+        "/remind <i>when what</i> — a private reminder, e.g. /remind tomorrow 9:00 call the "
+        "MS nurse; /reminders lists yours",
+        "/away until <i>date</i> — I won't ask you to help until then; /away off when back",
     ]
     if role in (Role.PATIENT, Role.COORDINATOR):
         lines.append("/timezone <i>Europe/Berlin</i> — the circle's time zone")
+        lines.append("/settings — reminders, nudges and the morning summary")
     if role == Role.PATIENT:
         lines.append("/coordinator — reply to someone's message to let them organise with you")
     if in_group:

@@ -1,0 +1,92 @@
+"""Schema migrations: an existing database moves to the newest revision losing nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alembic import command
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.services.reminders import ensure_digests
+from storage.db import alembic_config, create_engine, migrate, session_maker
+from storage.models import MessageKind
+from storage.scheduled import pending_for_recipient
+from tests.conftest import START
+
+
+def _to(revision: str) -> Callable[[Connection], None]:
+    def upgrade(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    return upgrade
+
+
+async def _fill_revision_0001(connection: AsyncConnection) -> None:
+    await connection.execute(
+        text(
+            "INSERT INTO person (user_id, first_name, can_message, updated_at) "
+            "VALUES (101, 'Maria', true, :now), (103, 'Anna', true, :now)"
+        ),
+        {"now": START},
+    )
+    await connection.execute(
+        text(
+            "INSERT INTO circle (id, chat_id, title, patient_id, timezone, invite_code, status, "
+            "created_at) VALUES (1, -100, 'Maria''s helpers', 101, 'Europe/Berlin', 'abc', "
+            "'active', :now)"
+        ),
+        {"now": START},
+    )
+    await connection.execute(
+        text(
+            "INSERT INTO membership (circle_id, user_id, role, joined_at) VALUES "
+            "(1, 101, 'patient', :now), (1, 103, 'member', :now)"
+        ),
+        {"now": START},
+    )
+    await connection.execute(
+        text(
+            "INSERT INTO need (id, circle_id, category, description, precision, status, "
+            "requested_by, claimer_id, created_at) VALUES "
+            "(1, 1, 'meal', 'soup', 'none', 'claimed', 101, 103, :now)"
+        ),
+        {"now": START},
+    )
+
+
+async def upgrade_from_the_previous_revision_keeps_everything(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_to("0001"))
+            await _fill_revision_0001(connection)
+        await migrate(engine)
+        async with engine.connect() as connection:
+            circle = (
+                await connection.execute(
+                    text("SELECT title, reminder_leads, nudge_leads, digest_time FROM circle")
+                )
+            ).one()
+            need = (
+                await connection.execute(text("SELECT description, claimer_id FROM need"))
+            ).one()
+            away = (await connection.execute(text("SELECT away_until FROM membership"))).all()
+        assert tuple(circle) == ("Maria's helpers", "1440,120", "2880,1440", "08:00")
+        assert tuple(need) == ("soup", 103)
+        assert [row[0] for row in away] == [None, None]
+        # At the next start the circle's morning summary is planned, once.
+        sm = session_maker(engine)
+        assert await ensure_digests(sm, START) == 1
+        assert await ensure_digests(sm, START) == 0
+        async with sm() as session:
+            [digest] = await pending_for_recipient(session, 101, MessageKind.DIGEST, 10)
+        assert digest.circle_id == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_from_the_previous_revision_keeps_everything(database_url: str) -> None:
+    await upgrade_from_the_previous_revision_keeps_everything(database_url)
