@@ -33,6 +33,7 @@ GROUP_COMMANDS = [
     BotCommand("need", "Ask for help, e.g. /need dinner on Friday"),
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
+    BotCommand("when", "Reply to a need's card to change its time"),
     BotCommand("cancel", "Stop the /need I'm writing"),
     BotCommand("remind", "Remind me privately, e.g. /remind tomorrow 9:00 call the nurse"),
     BotCommand("reminders", "My reminders"),

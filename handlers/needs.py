@@ -23,7 +23,7 @@ from bot.services import circles
 from bot.services import needs as service
 from bot.services.needs import NeedCard, NeedChange, Refusal
 from bot.services.permissions import Action, may
-from bot.timeparse import WhenError, split_need_text
+from bot.timeparse import WhenError, parse_when, split_need_text
 from handlers import need_wizard
 from handlers.cards import publish, refresh_card
 from handlers.circle import require_circle
@@ -84,6 +84,53 @@ async def need(update: Update, context: Context) -> None:
         await message.reply_text(
             texts.posted_in_group_notice(card, circle.title), parse_mode=ParseMode.HTML
         )
+
+
+async def when(update: Update, context: Context) -> None:
+    """/when <new time>, as a reply to a need's card."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    user = real_sender(update)
+    if user is None:
+        await message.reply_text(ANONYMOUS_REPLY)
+        return
+    circle = await require_circle(update, context)
+    if circle is None:
+        return
+    app = app_context(context)
+    reply = message.reply_to_message
+    need_id = (
+        await service.need_of_card(app.sm, chat.id, reply.message_id)
+        if reply is not None and is_group(chat)
+        else None
+    )
+    parts = (message.text or "").split(maxsplit=1)
+    wanted = parts[1].strip() if len(parts) > 1 else ""
+    if need_id is None or not wanted:
+        await message.reply_text(texts.WHEN_USAGE)
+        return
+    now = app.clock.now()
+    try:
+        new_when = parse_when(wanted, circle.zone, now)
+    except WhenError as error:
+        await message.reply_text(str(error))
+        return
+    change = await service.change_time(app.sm, need_id, user.id, chat.id, False, new_when, now)
+    card = change.card
+    if change.refusal is not None or card is None:
+        assert change.refusal is not None
+        await message.reply_text(texts.refusal_text(change.refusal, card))
+        return
+    await refresh_card(app, card)
+    await message.reply_text(texts.moved_reply(card, now), parse_mode=ParseMode.HTML)
+    if card.claimer_id is not None and card.claimer_id != user.id:
+        await app.notifier.to_person(
+            card.claimer_id,
+            texts.moved_notice_to_helper(card, user.first_name, now, change.reminders),
+        )
+    await app.scheduler.wake()
 
 
 async def board(update: Update, context: Context) -> None:
@@ -276,5 +323,6 @@ def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
         (0, command("need", need)),
         (0, command("board", board)),
         (0, command("mine", mine)),
+        (0, command("when", when)),
         (0, CallbackQueryHandler(need_button, pattern=is_need_button)),
     ]

@@ -196,3 +196,31 @@ async def needs_starting_between(
         .order_by(col(Need.starts_at), col(Need.id))
     )
     return rows.all()
+
+
+async def need_by_card(session: AsyncSession, chat_id: int, message_id: int) -> Need | None:
+    rows = await session.exec(
+        select(Need).where(
+            col(Need.card_chat_id) == chat_id, col(Need.card_message_id) == message_id
+        )
+    )
+    return rows.first()
+
+
+async def set_when(
+    session: AsyncSession,
+    need_id: int,
+    precision: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    label: str | None,
+) -> bool:
+    return await _change(
+        session,
+        need_id,
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        precision=precision,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        when_label=label,
+    )

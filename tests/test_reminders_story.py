@@ -364,3 +364,36 @@ async def two_schedulers_race(circle: Circle) -> None:
 
 async def test_two_schedulers_racing_send_every_message_once(circle: Circle) -> None:
     await two_schedulers_race(circle)
+
+
+async def test_moving_a_need_moves_its_reminders_and_tells_the_helper(circle: Circle) -> None:
+    await _claimed_ride(circle)
+    card = circle.card("ride to neurology")
+    await circle.say(MARIA, "/when Friday 15:00", reply_to=card.message_id)
+    assert circle.last_in_group().text == "🗓 Moved: ride to neurology is now Fri 27 Nov, 15:00."
+    assert "🗓 Fri 27 Nov, 15:00" in circle.card("ride to neurology").text
+    assert circle.private(ANNA)[-1].text.splitlines()[:2] == [
+        "🗓 Maria moved 🚗 ride to neurology to Fri 27 Nov, 15:00.",
+        "⏰ I'll remind you tomorrow 15:00 and Fri 13:00.",
+    ]
+    await circle.run_until(utc(26, 13, 59))
+    assert _reminders(circle, ANNA) == []  # nothing at the old times
+    await circle.run_until(utc(27, 14))
+    assert [text.splitlines()[0] for text in _reminders(circle, ANNA)] == [
+        "⏰ Reminder: you're helping Maria tomorrow 15:00.",
+        "⏰ Reminder: you're helping Maria today 15:00.",
+    ]
+
+
+async def test_only_the_asker_or_a_lead_can_move_a_need(circle: Circle) -> None:
+    await _claimed_ride(circle)
+    card = circle.card("ride to neurology")
+    await circle.say(BEN, "/when Friday 15:00", reply_to=card.message_id)
+    assert circle.last_in_group().text == (
+        "Only Maria, a coordinator or whoever asked can change the time."
+    )
+    await circle.say(MARIA, "/when Friday 15:00")
+    assert circle.last_in_group().text.startswith("To change a need's time, reply to its card")
+    await circle.say(MARIA, "/when last Monday", reply_to=card.message_id)
+    assert "has already passed" in circle.last_in_group().text
+    assert "🗓 Thu 26 Nov, 14:00" in circle.card("ride to neurology").text

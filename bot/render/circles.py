@@ -162,6 +162,7 @@ def help_text(role: Role | None, in_group: bool, patient_name: str | None) -> st
         "/board — what's needed and who's on it",
         "/mine — what you've taken on",
         "/cancel — stop a /need you're in the middle of",
+        "/when <i>new time</i> — reply to a need's card to change its time",
         "/remind <i>when what</i> — a private reminder, e.g. /remind tomorrow 9:00 call the "
         "MS nurse; /reminders lists yours",
         "/away until <i>date</i> — I won't ask you to help until then; /away off when back",

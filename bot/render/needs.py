@@ -291,6 +291,9 @@ def refusal_text(refusal: Refusal, card: NeedCard | None) -> str:
             f"Only {patient}, a coordinator or whoever asked can cancel this."
         ),
         Refusal.NOT_CLAIMED: "Nobody has taken this one yet.",
+        Refusal.NOT_ALLOWED_CHANGE_TIME: (
+            f"Only {patient}, a coordinator or whoever asked can change the time."
+        ),
         Refusal.NOT_ALLOWED_MISSED: f"Only {claimer}, {patient} or a coordinator can say this.",
         Refusal.ALREADY_DONE: (
             "This one is already done."
@@ -313,3 +316,28 @@ def description_problem_text(problem: DescriptionProblem, length: int = 0) -> st
         f"That's a bit long ({length} characters). Please keep the description under "
         f"{MAX_DESCRIPTION} characters — you can add details in a message after the card."
     )
+
+
+def moved_notice_to_helper(
+    card: NeedCard, mover: str, now: datetime, reminders: tuple[datetime, ...]
+) -> str:
+    lines = [
+        f"🗓 {e(mover)} moved {CATEGORY_EMOJI[card.category]} {e(card.description)} to "
+        f"{e(_when(card, now) or 'no particular time')}.",
+    ]
+    if reminders:
+        lines.append(reminders_line(reminders, card, now))
+    lines.append("If you can't make it now, tap ↩️ Release on the card so someone else can help.")
+    return "\n".join(lines)
+
+
+def moved_reply(card: NeedCard, now: datetime) -> str:
+    return (
+        f"🗓 Moved: {e(shorten(card.description, 80))} is now {e(_when(card, now) or 'any time')}."
+    )
+
+
+WHEN_USAGE = (
+    "To change a need's time, reply to its card with /when and the new time, for example:\n"
+    "/when Friday 15:00"
+)

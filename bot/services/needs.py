@@ -4,7 +4,7 @@ decides what changes and returns who must be told; Telegram is called after the 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from bot.services.permissions import Action, may
 from bot.timeparse import Precision, When, local_to_utc
 from storage import needs as store
 from storage import people
+from storage import scheduled as scheduled_store
 from storage.db import SessionMaker
 from storage.models import Circle, MessageKind, Need, NeedStatus, Role
 
@@ -173,6 +174,7 @@ class Refusal(StrEnum):
     NOT_ALLOWED_DONE = "not_allowed_done"
     NOT_ALLOWED_CANCEL = "not_allowed_cancel"
     NOT_ALLOWED_MISSED = "not_allowed_missed"
+    NOT_ALLOWED_CHANGE_TIME = "not_allowed_change_time"
     NOT_CLAIMED = "not_claimed"
     ALREADY_DONE = "already_done"
     ALREADY_CANCELLED = "already_cancelled"
@@ -393,6 +395,44 @@ async def mark_missed(
     return await _change_need(
         sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
     )
+
+
+async def change_time(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    when: When,
+    now: datetime,
+) -> NeedChange:
+    """A new time for a need: its reminders and nudges move with it."""
+
+    def check(need: Need, role: Role | None) -> Refusal | None:
+        if not may(role, Action.CHANGE_TIME, is_requester=need.requested_by == actor_id):
+            return Refusal.NOT_ALLOWED_CHANGE_TIME
+        return None
+
+    async def apply(session: AsyncSession, need: Need) -> bool:
+        return await store.set_when(
+            session, need_id, when.precision, when.starts_at, when.ends_at, when.label
+        )
+
+    change = await _change_need(
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND, now
+    )
+    if not change.ok or change.card is None or change.card.claimer_id is None:
+        return change
+    async with sm() as session:
+        ahead = await scheduled_store.pending_for_need(session, need_id)
+    reminders_ahead = tuple(r.due_at for r in ahead if r.kind == MessageKind.REMINDER)
+    return replace(change, reminders=reminders_ahead)
+
+
+async def need_of_card(sm: SessionMaker, chat_id: int, message_id: int) -> int | None:
+    async with sm() as session:
+        need = await store.need_by_card(session, chat_id, message_id)
+        return need.id if need else None
 
 
 @dataclass(frozen=True)

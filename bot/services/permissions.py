@@ -14,6 +14,7 @@ class Action(StrEnum):
     RELEASE = "release"
     MARK_DONE = "mark_done"
     CANCEL = "cancel"
+    CHANGE_TIME = "change_time"
     SET_TIMEZONE = "set_timezone"
     SET_COORDINATOR = "set_coordinator"
     CHANGE_SETTINGS = "change_settings"
@@ -44,7 +45,7 @@ def may(
             return is_claimer
         case Action.MARK_DONE:
             return is_claimer or role in LEADS
-        case Action.CANCEL:
+        case Action.CANCEL | Action.CHANGE_TIME:
             return is_requester or role in LEADS
         case Action.SET_COORDINATOR:
             return role == Role.PATIENT
