@@ -310,6 +310,8 @@ async def _invite_to_private_chat(
     circle = await circles.circle_for_chat(app.sm, card.chat_id)
     if circle is None:
         return
+    # This counts as the one time they are shown how: their reminders won't repeat it.
+    await circles.take_start_hint(app.sm, user_id, app.clock.now())
     await app.notifier.to_group(
         card.chat_id,
         texts.cannot_message_helper(user_id, name),

@@ -326,6 +326,7 @@ async def test_a_helper_who_never_started_the_bot_gets_the_question_in_the_group
     await circle.run_until(utc(26, 15))
     question = circle.last_in_group()
     assert question.text.startswith("💬 Anna, did it happen?")
+    assert "press Start" not in question.text  # she was shown how once, when she claimed it
     await circle.press(ANNA, question, "✅ Done")
     assert "Done by Anna" in circle.card("ride to neurology").text
 
