@@ -2,11 +2,135 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from telegram import Update
-from telegram.ext import BaseHandler
+from telegram import CallbackQuery, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+
+from bot.callbacks import SettingsButton, decode, is_settings_button
+from bot.context import app_context
+from bot.render import settings as texts
+from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
+from bot.services import settings as service
+from bot.services.settings import Choice, Outcome, Place, Setting, Unreadable
+from handlers.circle import require_circle
+from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    circle = await require_circle(update, context)
+    if circle is None:
+        return
+    app = app_context(context)
+    user = real_sender(update)
+    words = context.args or []
+    if not words:
+        # Anyone may look; only the supported person and coordinators get the buttons.
+        shown = await service.overview(app.sm, circle.id, user.id if user else None)
+        if shown is None:
+            return
+        settings, can_change = shown
+        await message.reply_text(
+            texts.summary_text(settings, can_change),
+            parse_mode=ParseMode.HTML,
+            reply_markup=texts.menu_keyboard(circle.id) if can_change else None,
+        )
+        return
+    if user is None:
+        await message.reply_text(ANONYMOUS_REPLY)
+        return
+    place = Place(chat.id, private=not is_group(chat))
+    # Who may change comes first: a member is not coached through the wording in vain.
+    allowed = await service.open_for_change(app.sm, circle.id, user.id, place)
+    if allowed.outcome != Outcome.ALLOWED or allowed.settings is None:
+        await message.reply_text(texts.not_allowed_reply(circle.patient_name))
+        return
+    wanted = service.read_command(words)
+    if isinstance(wanted, Unreadable):
+        typed = " ".join(words[1:])
+        await message.reply_text(texts.problem_text(wanted, typed), parse_mode=ParseMode.HTML)
+        return
+    if isinstance(wanted, Setting):
+        await message.reply_text(
+            texts.choices_text(allowed.settings, wanted),
+            parse_mode=ParseMode.HTML,
+            reply_markup=texts.choices_keyboard(circle.id, wanted),
+        )
+        return
+    result = await service.change(app.sm, circle.id, user.id, place, wanted, app.clock.now())
+    if result.outcome != Outcome.SAVED or result.settings is None:
+        await message.reply_text(texts.not_allowed_reply(circle.patient_name))
+        return
+    await app.scheduler.wake()
+    await message.reply_text(
+        texts.saved_text(result.settings),
+        parse_mode=ParseMode.HTML,
+        reply_markup=texts.menu_keyboard(circle.id),
+    )
+
+
+async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    try:
+        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
+    except BadRequest as error:
+        # "query is too old": only the little pop-up is lost; the press was handled.
+        log.info("callback answer failed: %s", error.message)
+
+
+async def settings_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    button = decode(query.data)
+    press = service.read_press(button) if isinstance(button, SettingsButton) else None
+    user = real_sender(update)
+    message = query.message
+    if press is None or user is None or message is None:
+        await _answer(query, texts.BUTTON_GONE)
+        return
+    app = app_context(context)
+    place = Place(message.chat.id, private=not is_group(message.chat))
+    choice: Choice | None = press.choice
+    if choice is None:
+        result = await service.open_for_change(app.sm, press.circle_id, user.id, place)
+    else:
+        result = await service.change(
+            app.sm, press.circle_id, user.id, place, choice, app.clock.now()
+        )
+    settings = result.settings
+    if result.outcome == Outcome.OTHER_CIRCLE or settings is None:
+        await _answer(query, texts.OTHER_CIRCLE, alert=True)
+        return
+    if result.outcome == Outcome.NOT_ALLOWED:
+        await _answer(query, texts.not_allowed(settings.patient_name), alert=True)
+        return
+    if choice is not None:
+        await _answer(query, texts.SAVED)
+        await app.scheduler.wake()
+    else:
+        await _answer(query)
+    if press.setting is not None and choice is None:
+        text = texts.choices_text(settings, press.setting)
+        keyboard = texts.choices_keyboard(press.circle_id, press.setting)
+    else:
+        text = texts.summary_text(settings, can_change=True)
+        keyboard = texts.menu_keyboard(press.circle_id)
+    await app.notifier.edit(message.chat.id, message.message_id, text, keyboard)
 
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:
-    return []
+    return [
+        (0, command("settings", settings_command)),
+        (0, CallbackQueryHandler(settings_button, pattern=is_settings_button)),
+    ]

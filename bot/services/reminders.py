@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -85,7 +86,8 @@ async def replan_circle(session: AsyncSession, circle: Circle, now: datetime) ->
             col(Need.circle_id) == circle.id,
             col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
             col(Need.starts_at).is_not(None),
-            col(Need.starts_at) > now,
+            # Not over yet: a day-only need for today still has reminders from midday.
+            or_(col(Need.starts_at) > now, col(Need.ends_at) > now),
         )
     )
     for need in rows.all():
