@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,12 +69,15 @@ async def take_due(session: AsyncSession, now: datetime, limit: int) -> Sequence
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    taken: list[ColumnElement[bool]] = [col(ScheduledMessage.id).in_(due.scalar_subquery())]
+    if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL re-checks a row it waited for. SQLite runs one writer at a time, so the
+        # subquery's answer still holds; repeating the state test there would make it walk
+        # every pending row instead of fetching these few by id.
+        taken.append(col(ScheduledMessage.state) == PENDING)
     result = await session.execute(
         update(ScheduledMessage)
-        .where(
-            col(ScheduledMessage.id).in_(due.scalar_subquery()),
-            col(ScheduledMessage.state) == PENDING,
-        )
+        .where(*taken)
         .values(state=MessageState.SENDING, taken_at=now)
         .returning(ScheduledMessage)
         .execution_options(synchronize_session=False)
