@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
@@ -117,7 +119,8 @@ class Scheduler:
         if self._wake_at is not None and self._wake_at <= due and self._wake_at > now:
             return  # already awake in time
         if self._wake_job is not None:
-            self._wake_job.schedule_removal()
+            with suppress(JobLookupError):  # it has already run
+                self._wake_job.schedule_removal()
         delay = max((due - now).total_seconds(), 0.0)
         self._wake_at = due
         self._wake_job = self._job_queue.run_once(self._on_job, when=delay, name="scheduler-wake")

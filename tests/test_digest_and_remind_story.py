@@ -198,7 +198,7 @@ async def test_remind_with_something_missing_says_what_to_add(circle: Circle) ->
 # A job that fires while the application is stopping makes PTB warn; nothing is lost.
 @pytest.mark.filterwarnings("ignore:Tasks created via `Application.create_task`")
 async def test_the_scheduler_runs_on_the_job_queue_and_wakes_for_new_messages(
-    circle: Circle,
+    circle: Circle, caplog: pytest.LogCaptureFixture
 ) -> None:
     await circle.set_up()
     await circle.say_privately(MARIA, "/remind in 5 minutes take a break")
@@ -227,5 +227,13 @@ async def test_the_scheduler_runs_on_the_job_queue_and_wakes_for_new_messages(
         assert await asyncio.wait_for(arrived.get(), timeout=10) == (
             "⏰ You asked me to remind you:\ndrink water"
         )
+        # Woken by that job, the scheduler arms itself again, for tomorrow's summary.
+        await circle.say_privately(MARIA, "/remind in 1 minute stand up")
+        circle.clock.set(circle.clock.now() + timedelta(minutes=1))
+        await circle.scheduler.wake()
+        assert await asyncio.wait_for(arrived.get(), timeout=10) == (
+            "⏰ You asked me to remind you:\nstand up"
+        )
     finally:
         await circle.app.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
