@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
