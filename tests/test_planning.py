@@ -177,12 +177,6 @@ def test_parse_clock_time_rejects_what_is_not_a_time(text: str) -> None:
     assert parse_clock_time(text) is None
 
 
-@pytest.mark.xfail(
-    reason="parse_clock_time relies on str.isdigit(), which accepts Unicode digits such as "
-    "superscripts that int() cannot read: it raises ValueError instead of returning None",
-    raises=ValueError,
-    strict=True,
-)
 @pytest.mark.parametrize("text", ["²", "8:²", "0²:00"])
 def test_parse_clock_time_returns_none_for_superscript_digits(text: str) -> None:
     assert parse_clock_time(text) is None
@@ -643,12 +637,6 @@ def test_next_digest_is_strictly_after() -> None:
     assert a_second_before.due_at == due
 
 
-@pytest.mark.xfail(
-    reason="next_digest adds a whole second to `after` and APScheduler rounds up to the next "
-    "second, so an `after` with microseconds in the last second before the summary skips "
-    "that day's summary",
-    strict=True,
-)
 def test_next_digest_strictly_after_a_fractional_second() -> None:
     after = datetime(2026, 11, 25, 6, 59, 59, 500000, tzinfo=UTC)
     planned = next_digest("08:00", BERLIN, PATIENT, after)
@@ -752,12 +740,6 @@ def test_digest_in_the_repeated_hour_first_comes_at_its_first_occurrence(
     assert planned.expires_at == local_to_utc(datetime.combine(day, time(12)), tz)
 
 
-@pytest.mark.xfail(
-    reason="on a fall-back day a summary time inside the repeated hour fires at both "
-    "occurrences when next_digest is iterated from its own due time (e.g. Berlin 02:30 on "
-    "25 Oct 2026: 00:30 UTC and again 01:30 UTC)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("tz", "digest_time", "day"),
     [

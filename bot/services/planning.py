@@ -148,7 +148,10 @@ def for_need(
 def parse_clock_time(text: str) -> time | None:
     """ "8:00", "08:30", "7" → a time of day; None when it is not one."""
     hours, _, minutes = text.strip().partition(":")
-    if not hours.isdigit() or (minutes and not minutes.isdigit()):
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+    if not (hours.isascii() and hours.isdecimal()) or (
+        minutes and not (minutes.isascii() and minutes.isdecimal())
+    ):
         return None
     hour, minute = int(hours), int(minutes or 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
@@ -164,15 +167,25 @@ def next_digest(
     if at is None:
         return None
     # APScheduler's cron trigger knows the zone's rules: on a spring-forward day a time in
-    # the gap moves on, and on a fall-back day the summary still comes once.
+    # the gap moves on to the first valid time. It rounds up to whole seconds, so "strictly
+    # after" needs only a microsecond.
     trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
-    due: datetime = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    due: datetime = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    local_after = after.astimezone(tz)
+    if due.astimezone(tz).date() == local_after.date() and local_after.time() >= at:
+        # Today's summary time has come already: once per day, also when a fall-back
+        # change makes that time happen twice.
+        tomorrow = local_to_utc(
+            datetime.combine(local_after.date() + timedelta(days=1), time()), tz
+        )
+        due = trigger.get_next_fire_time(None, tomorrow)
+    due = due.astimezone(UTC)
     local_day = due.astimezone(tz).date()
     useful_until = max(
         local_to_utc(datetime.combine(local_day, DIGEST_USEFUL_UNTIL), tz),
         due + DIGEST_AT_LEAST,
     )
-    return Planned(MessageKind.DIGEST, due.astimezone(UTC), useful_until, patient_id)
+    return Planned(MessageKind.DIGEST, due, useful_until, patient_id)
 
 
 def personal(due: datetime, user_id: int) -> Planned:
