@@ -14,7 +14,7 @@ from bot.render import away as texts
 from bot.services import circles
 from bot.timeparse import WhenError, parse_when
 from handlers.circle import require_circle
-from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
+from handlers.common import asked, command, is_group
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -23,14 +23,10 @@ LONGEST_AWAY = timedelta(days=366)
 
 
 async def away(update: Update, context: Context) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    request = await asked(update)
+    if request is None:
         return
-    user = real_sender(update)
-    if user is None:
-        await message.reply_text(ANONYMOUS_REPLY)
-        return
+    message, chat, user = request.message, request.chat, request.user
     circle = await require_circle(update, context)
     if circle is None:
         return
@@ -42,8 +38,7 @@ async def away(update: Update, context: Context) -> None:
         circle_ids = [circle.id]
     else:
         circle_ids = [m.circle.id for m in await circles.memberships(app.sm, user.id)]
-    parts = (message.text or "").split(maxsplit=1)
-    wanted = parts[1].strip() if len(parts) > 1 else ""
+    wanted = request.words
     words = wanted.lower()
     if not wanted:
         until = await circles.away_until(app.sm, circle.id, user.id)

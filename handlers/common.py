@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import Chat, Update, User
+from telegram import Chat, Message, Update, User
 from telegram.ext import CommandHandler, filters
 
 from bot.people import PersonInfo
@@ -50,3 +51,28 @@ def command(
 ) -> CommandHandler[Any, None]:
     """A command handler for new messages only: editing "/need …" must not post it again."""
     return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A command as a person sent it."""
+
+    message: Message
+    chat: Chat
+    user: User
+    words: str  # everything after the command, as typed (line breaks kept)
+
+
+async def asked(update: Update) -> Asked | None:
+    """The command, its chat and its sender; None (after a kind reply to an anonymous
+    admin) when there is no one to answer."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return None
+    user = real_sender(update)
+    if user is None:
+        await message.reply_text(ANONYMOUS_REPLY)
+        return None
+    parts = (message.text or "").split(maxsplit=1)
+    return Asked(message, chat, user, parts[1].strip() if len(parts) > 1 else "")

@@ -27,7 +27,7 @@ from bot.timeparse import WhenError, parse_when, split_need_text
 from handlers import need_wizard
 from handlers.cards import publish, refresh_card
 from handlers.circle import require_circle
-from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
+from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,10 @@ NOT_A_LEAD_IN_PRIVATE = (
 
 
 async def need(update: Update, context: Context) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    request = await asked(update)
+    if request is None:
         return
-    user = real_sender(update)
-    if user is None:
-        await message.reply_text(ANONYMOUS_REPLY)
-        return
+    message, chat, user = request.message, request.chat, request.user
     circle = await require_circle(update, context)
     if circle is None:
         return
@@ -57,9 +53,7 @@ async def need(update: Update, context: Context) -> None:
         if not may(role, Action.POST_NEED_FROM_PRIVATE):
             await message.reply_text(NOT_A_LEAD_IN_PRIVATE)
             return
-    # The words after the command, exactly as typed (context.args would lose line breaks).
-    parts = (message.text or "").split(maxsplit=1)
-    text = parts[1].strip() if len(parts) > 1 else ""
+    text = request.words
     if not text:
         await need_wizard.begin(update, context, circle)
         return
@@ -88,14 +82,10 @@ async def need(update: Update, context: Context) -> None:
 
 async def when(update: Update, context: Context) -> None:
     """/when <new time>, as a reply to a need's card."""
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    request = await asked(update)
+    if request is None:
         return
-    user = real_sender(update)
-    if user is None:
-        await message.reply_text(ANONYMOUS_REPLY)
-        return
+    message, chat, user = request.message, request.chat, request.user
     circle = await require_circle(update, context)
     if circle is None:
         return
@@ -106,8 +96,7 @@ async def when(update: Update, context: Context) -> None:
         if reply is not None and is_group(chat)
         else None
     )
-    parts = (message.text or "").split(maxsplit=1)
-    wanted = parts[1].strip() if len(parts) > 1 else ""
+    wanted = request.words
     if need_id is None or not wanted:
         await message.reply_text(texts.WHEN_USAGE)
         return

@@ -22,7 +22,7 @@ from bot.services import circles, reminders
 from bot.services.circles import CircleView
 from bot.timeparse import Precision, When, WhenError, local_to_utc, split_need_text
 from handlers.circle import circle_of_update
-from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
+from handlers.common import asked, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +59,12 @@ def _due(when: When, tz: ZoneInfo) -> datetime | None:
 
 
 async def remind(update: Update, context: Context) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    request = await asked(update)
+    if request is None:
         return
-    user = real_sender(update)
-    if user is None:
-        await message.reply_text(ANONYMOUS_REPLY)
-        return
+    message, chat, user = request.message, request.chat, request.user
     app = app_context(context)
-    parts = (message.text or "").split(maxsplit=1)
-    wanted = parts[1].strip() if len(parts) > 1 else ""
+    wanted = request.words
     if not wanted:
         await message.reply_text(texts.remind_usage())
         return
@@ -120,14 +115,10 @@ async def remind(update: Update, context: Context) -> None:
 
 
 async def list_reminders(update: Update, context: Context) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    request = await asked(update)
+    if request is None:
         return
-    user = real_sender(update)
-    if user is None:
-        await message.reply_text(ANONYMOUS_REPLY)
-        return
+    message, chat, user = request.message, request.chat, request.user
     app = app_context(context)
     tz = _zone(app, await circle_of_update(update, context))
     now = app.clock.now()

@@ -68,26 +68,25 @@ async def release(session: AsyncSession, need_id: int, user_id: int) -> bool:
     )
 
 
-async def mark_done(session: AsyncSession, need_id: int, claimer_id: int, now: datetime) -> bool:
+async def _close(
+    session: AsyncSession, need_id: int, claimer_id: int, now: datetime, status: NeedStatus
+) -> bool:
     return await _change(
         session,
         need_id,
         col(Need.status) == NeedStatus.CLAIMED,
         col(Need.claimer_id) == claimer_id,
-        status=NeedStatus.DONE,
+        status=status,
         done_at=now,
     )
+
+
+async def mark_done(session: AsyncSession, need_id: int, claimer_id: int, now: datetime) -> bool:
+    return await _close(session, need_id, claimer_id, now, NeedStatus.DONE)
 
 
 async def mark_missed(session: AsyncSession, need_id: int, claimer_id: int, now: datetime) -> bool:
-    return await _change(
-        session,
-        need_id,
-        col(Need.status) == NeedStatus.CLAIMED,
-        col(Need.claimer_id) == claimer_id,
-        status=NeedStatus.MISSED,
-        done_at=now,
-    )
+    return await _close(session, need_id, claimer_id, now, NeedStatus.MISSED)
 
 
 async def cancel(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> bool:

@@ -15,7 +15,7 @@ from bot.categories import Category
 from bot.people import display_name
 from bot.services import reminders
 from bot.services.permissions import Action, may
-from bot.timeparse import Precision, When, local_to_utc
+from bot.timeparse import When, local_to_utc
 from storage import needs as store
 from storage import people
 from storage import scheduled as scheduled_store
@@ -55,15 +55,6 @@ class NeedCard:
         return ZoneInfo(self.timezone)
 
 
-def when_of(need: Need) -> When:
-    return When(
-        precision=Precision(need.precision),
-        starts_at=need.starts_at,
-        ends_at=need.ends_at,
-        label=need.when_label,
-    )
-
-
 async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
     names = await people.people_by_id(
         session,
@@ -80,7 +71,7 @@ async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
         chat_id=circle.chat_id,
         category=Category(need.category),
         description=need.description,
-        when=when_of(need),
+        when=reminders.need_when(need),
         status=NeedStatus(need.status),
         requested_by=need.requested_by,
         requester_name=display_name(names.get(need.requested_by)),
@@ -325,6 +316,35 @@ async def release(
     )
 
 
+async def _close(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+    close: Callable[[AsyncSession, int, int, datetime], Awaitable[bool]],
+    not_allowed: Refusal,
+) -> NeedChange:
+    """Done or didn't happen: said by the helper, the supported person or a coordinator."""
+
+    def check(need: Need, role: Role | None) -> Refusal | None:
+        if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
+            return Refusal.NOT_CLAIMED
+        if not may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id):
+            return not_allowed
+        return None
+
+    async def apply(session: AsyncSession, need: Need) -> bool:
+        # For the helper who holds it now: a release in between makes this miss.
+        assert need.claimer_id is not None
+        return await close(session, need_id, need.claimer_id, now)
+
+    return await _change_need(
+        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
+    )
+
+
 async def mark_done(
     sm: SessionMaker,
     need_id: int,
@@ -333,21 +353,21 @@ async def mark_done(
     private: bool,
     now: datetime,
 ) -> NeedChange:
-    def check(need: Need, role: Role | None) -> Refusal | None:
-        if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
-            return Refusal.NOT_CLAIMED
-        if not may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id):
-            return Refusal.NOT_ALLOWED_DONE
-        return None
+    done, refusal = store.mark_done, Refusal.NOT_ALLOWED_DONE
+    return await _close(sm, need_id, actor_id, pressed_in_chat, private, now, done, refusal)
 
-    async def apply(session: AsyncSession, need: Need) -> bool:
-        # Done for the helper who holds it now: a release in between makes this miss.
-        assert need.claimer_id is not None
-        return await store.mark_done(session, need_id, need.claimer_id, now)
 
-    return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
-    )
+async def mark_missed(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    """It didn't happen: only ever said by a person, never guessed."""
+    missed, refusal = store.mark_missed, Refusal.NOT_ALLOWED_MISSED
+    return await _close(sm, need_id, actor_id, pressed_in_chat, private, now, missed, refusal)
 
 
 async def cancel(
@@ -368,32 +388,6 @@ async def cancel(
 
     return await _change_need(
         sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND, now
-    )
-
-
-async def mark_missed(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
-    """The helper (or a lead) says it didn't happen. Only ever said by a person, never guessed."""
-
-    def check(need: Need, role: Role | None) -> Refusal | None:
-        if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
-            return Refusal.NOT_CLAIMED
-        if not may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id):
-            return Refusal.NOT_ALLOWED_MISSED
-        return None
-
-    async def apply(session: AsyncSession, need: Need) -> bool:
-        assert need.claimer_id is not None
-        return await store.mark_missed(session, need_id, need.claimer_id, now)
-
-    return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
     )
 
 
