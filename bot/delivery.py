@@ -4,7 +4,6 @@ records it."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,8 +19,6 @@ from bot.services.planning import Planned
 from storage.db import SessionMaker
 from storage.models import MessageKind, MessageState, NeedStatus, ScheduledMessage
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -31,9 +28,7 @@ class Outcome:
     try_again: bool = False
 
 
-SENT = Outcome(MessageState.SENT)
 SKIPPED = Outcome(MessageState.SKIPPED)
-FAILED = Outcome(MessageState.FAILED)
 TRY_LATER = Outcome(MessageState.PENDING, try_again=True)
 
 

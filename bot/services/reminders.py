@@ -3,7 +3,7 @@ causes it, so a claim and its reminders are stored together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -180,8 +180,3 @@ async def cancel_personal(sm: SessionMaker, user_id: int, reminder_id: int) -> b
         removed = await store.remove_pending(session, reminder_id, user_id, MessageKind.PERSONAL)
         await session.commit()
         return removed
-
-
-async def upcoming_for_need(sm: SessionMaker, need_id: int) -> Sequence[ScheduledMessage]:
-    async with sm() as session:
-        return await store.pending_for_need(session, need_id)
