@@ -23,7 +23,20 @@ from bot.delivery import Deliverer
 from bot.notify import Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from handlers import away, circle, need_wizard, needs, reminders
+from handlers import (
+    away,
+    checkins,
+    circle,
+    need_wizard,
+    needs,
+    observations,
+    prefs,
+    questions,
+    reminders,
+    report,
+    resources,
+    team,
+)
 from handlers import settings as settings_command
 from storage.db import session_maker
 
@@ -39,6 +52,9 @@ GROUP_COMMANDS = [
     BotCommand("reminders", "My reminders"),
     BotCommand("away", "I'm away until a date (/away off when back)"),
     BotCommand("settings", "Reminders, nudges and the morning summary"),
+    BotCommand("prefs", "Help that's welcome, and what isn't"),
+    BotCommand("team", "The care team's contacts"),
+    BotCommand("resources", "Support groups, counselling and MS organisations"),
     BotCommand("setup", "Make this group a care circle"),
     BotCommand("timezone", "The circle's time zone"),
     BotCommand("coordinator", "Reply to someone to make them a coordinator"),
@@ -55,6 +71,14 @@ PRIVATE_COMMANDS = [
     BotCommand("reminders", "My reminders"),
     BotCommand("away", "I'm away until a date (/away off when back)"),
     BotCommand("settings", "Reminders, nudges and the morning summary"),
+    BotCommand("checkin", "Check in now: how are you today?"),
+    BotCommand("checkins", "When I check in with you, e.g. /checkins daily 19:00"),
+    BotCommand("report", "A summary for your care team, e.g. /report 8"),
+    BotCommand("ask", "Save a question for the next appointment"),
+    BotCommand("questions", "Questions for the next appointment"),
+    BotCommand("prefs", "Help that's welcome, and what isn't"),
+    BotCommand("team", "The care team's contacts"),
+    BotCommand("resources", "Support groups, counselling and MS organisations"),
     BotCommand("timezone", "The circle's time zone"),
     BotCommand("help", "What I can do"),
 ]
@@ -143,6 +167,13 @@ def build_application(
         *reminders.handlers(),
         *away.handlers(),
         *settings_command.handlers(),
+        *checkins.handlers(),
+        *report.handlers(),
+        *questions.handlers(),
+        *prefs.handlers(),
+        *team.handlers(),
+        *resources.handlers(),
+        *observations.handlers(),
     ]:
         application.add_handler(handler, group=group)
     application.add_error_handler(on_error)

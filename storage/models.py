@@ -43,6 +43,14 @@ class Circle(SQLModel, table=True):
     nudge_leads: str = Field(default="2880,1440", max_length=64)
     # The supported person's morning digest, local "HH:MM"; None when switched off.
     digest_time: str | None = Field(default="08:00", max_length=5)
+    # The supported person's check-ins: "daily 19:00", "weekly sun 18:00", or None (off).
+    checkin_schedule: str | None = Field(default=None, max_length=32)
+    checkins_paused_until: datetime | None = None
+    # Helpers may add "anything you noticed?" after a need: only if the person says so.
+    observations_on: bool = Field(default=False)
+    # /prefs: what help is welcome and what is not, in the person's words.
+    help_i_love: str | None = Field(default=None, max_length=1000)
+    please_dont: str | None = Field(default=None, max_length=1000)
 
 
 class Person(SQLModel, table=True):
@@ -69,6 +77,8 @@ class Membership(SQLModel, table=True):
     joined_at: datetime
     # /away until a date (inclusive, in the circle's time zone): not asked for help.
     away_until: date | None = None
+    # A carepartner's own weekly "How are you holding up?", local "sun 18:00"; None = off.
+    holding_up_schedule: str | None = Field(default=None, max_length=32)
 
 
 class Need(SQLModel, table=True):
@@ -123,6 +133,9 @@ class MessageKind(StrEnum):
     DIGEST = "digest"  # to the supported person, the morning's plan
     FOLLOW_UP = "follow_up"  # to the helper after the need: "Did it happen?"
     PERSONAL = "personal"  # /remind
+    CHECK_IN = "check_in"  # the supported person's scheduled check-in
+    HOLDING_UP = "holding_up"  # a carepartner's own weekly check-in
+    APPOINTMENT = "appointment"  # the day before a medical appointment: report and questions
 
 
 class MessageState(StrEnum):
@@ -163,4 +176,71 @@ class ScheduledMessage(SQLModel, table=True):
     taken_at: datetime | None = None
     sent_at: datetime | None = None
     late: bool = Field(default=False)
+    created_at: datetime
+
+
+class CheckInKind(StrEnum):
+    WELLBEING = "wellbeing"  # the supported person: physical, mood, energy, a note
+    HOLDING_UP = "holding_up"  # a carepartner's own, private to them
+
+
+class CheckIn(SQLModel, table=True):
+    """One check-in, saved answer by answer: an abandoned one keeps what was answered.
+    Private to the person who answered it; nothing reaches a group without their tap."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (Index("ix_check_in_person_started", "user_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", index=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(default=CheckInKind.WELLBEING, max_length=16)
+    started_at: datetime
+    finished_at: datetime | None = None
+    # Scores 1 (bad) to 5 (good); None when not answered.
+    physical: int | None = None
+    mood: int | None = None
+    energy: int | None = None
+    note: str | None = Field(default=None, max_length=4000)
+    voice_file_id: str | None = Field(default=None, max_length=255)
+    voice_seconds: int | None = None
+    shared_status: str | None = Field(default=None, max_length=200)
+
+
+class Question(SQLModel, table=True):
+    """/ask: something to ask at the next appointment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", index=True)
+    asked_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    text: str = Field(max_length=1000)
+    created_at: datetime
+    answered_at: datetime | None = None
+
+
+class Observation(SQLModel, table=True):
+    """A helper's "anything you noticed?" after a need; only the supported person sees it and
+    decides whether it goes into the report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", index=True)
+    need_id: int | None = None
+    helper_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    text: str = Field(max_length=2000)
+    created_at: datetime
+    in_report: bool = Field(default=False)
+
+
+class TeamContact(SQLModel, table=True):
+    """/team: the care team directory."""
+
+    __tablename__ = "team_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", index=True)
+    role: str = Field(max_length=64)
+    name: str = Field(max_length=255)
+    phone: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=255)
+    notes: str | None = Field(default=None, max_length=1000)
     created_at: datetime
