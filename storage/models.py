@@ -220,14 +220,18 @@ class Question(SQLModel, table=True):
 
 class Observation(SQLModel, table=True):
     """A helper's "anything you noticed?" after a need; only the supported person sees it and
-    decides whether it goes into the report."""
+    decides whether it goes into the report. The row exists from the moment the helper is
+    asked; `text` stays None until they answer."""
 
     id: int | None = Field(default=None, primary_key=True)
     circle_id: int = Field(foreign_key="circle.id", index=True)
     need_id: int | None = None
-    helper_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    text: str = Field(max_length=2000)
+    helper_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    # The private question the helper answers by replying to it.
+    asked_message_id: int | None = None
+    text: str | None = Field(default=None, max_length=2000)
     created_at: datetime
+    answered_at: datetime | None = None
     in_report: bool = Field(default=False)
 
 

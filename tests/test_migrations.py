@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import SQLModel
 
 from bot.services.reminders import ensure_digests
 from storage.db import alembic_config, create_engine, migrate, session_maker
@@ -90,3 +93,21 @@ async def upgrade_from_the_previous_revision_keeps_everything(url: str) -> None:
 
 async def test_upgrade_from_the_previous_revision_keeps_everything(database_url: str) -> None:
     await upgrade_from_the_previous_revision_keeps_everything(database_url)
+
+
+async def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url: str) -> None:
+    await migrations_match_the_models(database_url)
+
+
+async def migrations_match_the_models(database_url: str) -> None:
+    """A model changed without a migration (or the other way round) shows up here."""
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata)
+            )
+        assert differences == []
+    finally:
+        await engine.dispose()

@@ -20,7 +20,10 @@ from bot.settings import async_database_url
 from storage.db import create_engine, migrate
 from storage.models import Need, NeedStatus
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
-from tests.test_migrations import upgrade_from_the_previous_revision_keeps_everything
+from tests.test_migrations import (
+    migrations_match_the_models,
+    upgrade_from_the_previous_revision_keeps_everything,
+)
 from tests.test_reminders_story import two_schedulers_race
 
 ADMIN_URL = os.environ.get("CARECIRCLE_TEST_POSTGRES_URL", "")
@@ -126,3 +129,7 @@ async def test_two_schedulers_racing_send_every_message_once_on_postgresql(
 
 async def test_upgrade_from_the_previous_revision_on_postgresql(database_url: str) -> None:
     await upgrade_from_the_previous_revision_keeps_everything(database_url)
+
+
+async def test_the_migrations_match_the_models_on_postgresql(database_url: str) -> None:
+    await migrations_match_the_models(database_url)

@@ -49,8 +49,10 @@ def upgrade() -> None:
         sa.Column("circle_id", sa.Integer(), nullable=False),
         sa.Column("need_id", sa.Integer(), nullable=True),
         sa.Column("helper_id", sa.BigInteger(), nullable=False),
-        sa.Column("text", AutoString(length=2000), nullable=False),
+        sa.Column("asked_message_id", sa.Integer(), nullable=True),
+        sa.Column("text", AutoString(length=2000), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("answered_at", UTCDateTime(), nullable=True),
         sa.Column("in_report", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["circle_id"],
@@ -60,6 +62,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("observation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_observation_circle_id"), ["circle_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_observation_helper_id"), ["helper_id"], unique=False)
 
     op.create_table(
         "question",
@@ -130,6 +133,7 @@ def downgrade() -> None:
 
     op.drop_table("question")
     with op.batch_alter_table("observation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_observation_helper_id"))
         batch_op.drop_index(batch_op.f("ix_observation_circle_id"))
 
     op.drop_table("observation")
