@@ -4,6 +4,7 @@ Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, /min
           w:<step>:<value>                 a step of the guided /need flow
           r:x:<reminder id>                cancel one of my /remind reminders
           s:<setting>:<value>              a choice in /settings
+          o:<choice>:<observation id>      a helper's observation: skip, report, private
 """
 
 from __future__ import annotations
@@ -72,7 +73,19 @@ class SettingsButton:
     value: str = ""
 
 
-Button = NeedButton | WizardButton | ReminderButton | SettingsButton
+class ObservationChoice(StrEnum):
+    SKIP = "s"  # the helper has nothing to add
+    REPORT = "r"  # the supported person puts it in the report
+    PRIVATE = "p"  # the supported person keeps it to themselves
+
+
+@dataclass(frozen=True)
+class ObservationButton:
+    choice: ObservationChoice
+    observation_id: int
+
+
+Button = NeedButton | WizardButton | ReminderButton | SettingsButton | ObservationButton
 
 _MAX_ID = 10**12
 
@@ -87,6 +100,8 @@ def encode(button: Button) -> str:
             return f"r:x:{button.reminder_id}"
         case SettingsButton():
             return f"s:{button.key}:{button.value}"
+        case ObservationButton():
+            return f"o:{button.choice}:{button.observation_id}"
 
 
 def decode(data: object) -> Button | None:
@@ -105,6 +120,11 @@ def decode(data: object) -> Button | None:
         if parts[0] == "r" and len(parts) == 3 and parts[1] == "x" and parts[2].isdigit():
             reminder_id = int(parts[2])
             return ReminderButton(reminder_id) if 0 < reminder_id < _MAX_ID else None
+        if parts[0] == "o" and len(parts) == 3 and parts[2].isdigit():
+            observation_id = int(parts[2])
+            if not 0 < observation_id < _MAX_ID:
+                return None
+            return ObservationButton(ObservationChoice(parts[1]), observation_id)
         if parts[0] == "s" and len(parts) == 3:
             return SettingsButton(SettingKey(parts[1]), parts[2])
     except ValueError:
@@ -126,3 +146,7 @@ def is_reminder_button(data: object) -> bool:
 
 def is_settings_button(data: object) -> bool:
     return isinstance(decode(data), SettingsButton)
+
+
+def is_observation_button(data: object) -> bool:
+    return isinstance(decode(data), ObservationButton)

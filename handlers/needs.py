@@ -24,7 +24,7 @@ from bot.services import needs as service
 from bot.services.needs import NeedCard, NeedChange, Refusal
 from bot.services.permissions import Action, may
 from bot.timeparse import WhenError, parse_when, split_need_text
-from handlers import need_wizard
+from handlers import need_wizard, observations
 from handlers.cards import publish, refresh_card
 from handlers.circle import require_circle
 from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender
@@ -282,6 +282,7 @@ async def _tell_people(
         case NeedAction.DONE:
             if actor_id != card.patient_id:
                 await app.notifier.to_person(card.patient_id, texts.done_notice_to_patient(card))
+            await observations.ask_helper(app, card.id)
         case NeedAction.MISSED:
             if actor_id != card.patient_id:
                 await app.notifier.to_person(

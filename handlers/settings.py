@@ -16,12 +16,17 @@ from bot.render import settings as texts
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import settings as service
 from bot.services.settings import Choice, Outcome, Place, Setting, Unreadable
+from handlers import observations
 from handlers.circle import require_circle
-from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
+from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+
+# Helpers' observations are the supported person's own choice, so they are switched apart
+# from the circle's settings that coordinators may change.
+OBSERVATION_WORDS = frozenset({"observations", "observation", "noticed"})
 
 
 async def settings_command(update: Update, context: Context) -> None:
@@ -49,6 +54,11 @@ async def settings_command(update: Update, context: Context) -> None:
         return
     if user is None:
         await message.reply_text(ANONYMOUS_REPLY)
+        return
+    if words[0].lower() in OBSERVATION_WORDS:
+        request = await asked(update)
+        if request is not None:
+            await observations.switch_from_settings(request, app, circle)
         return
     place = Place(chat.id, private=not is_group(chat))
     # Who may change comes first: a member is not coached through the wording in vain.

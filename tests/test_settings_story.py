@@ -67,6 +67,7 @@ async def test_everyone_can_see_the_settings_in_words(circle: Circle) -> None:
         "⏰ Helpers are reminded 24 h and 2 h before",
         "🔔 The group is nudged 48 h and 24 h before about needs nobody has taken",
         "☀️ Morning summary for Maria at 08:00",
+        "🩺 Helpers' observations: off (Maria can switch them on privately)",
         "",
         "Tap a button to change one.",
     ]

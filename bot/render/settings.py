@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import encode
 from bot.render.common import e, shorten
+from bot.render.observations import setting_line
 from bot.services.settings import (
     EARLIEST_SUMMARY,
     LATEST_SUMMARY,
@@ -106,6 +107,7 @@ def summary_text(settings: CircleSettings, can_change: bool) -> str:
         _reminders_line(settings),
         _nudges_line(settings),
         _summary_line(settings),
+        setting_line(settings.observations_on, settings.patient_name),
         "",
         "Tap a button to change one."
         if can_change

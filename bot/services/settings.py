@@ -54,6 +54,7 @@ class CircleSettings:
     reminder_leads: tuple[int, ...]
     nudge_leads: tuple[int, ...]
     summary_at: time | None
+    observations_on: bool = False
 
 
 class Problem(StrEnum):
@@ -270,6 +271,7 @@ def _settings_of(circle: Circle, patient_name: str) -> CircleSettings:
         reminder_leads=parse_leads(circle.reminder_leads),
         nudge_leads=parse_leads(circle.nudge_leads),
         summary_at=parse_clock_time(circle.digest_time) if circle.digest_time else None,
+        observations_on=circle.observations_on,
     )
 
 
