@@ -24,6 +24,7 @@ from bot.notify import Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers import (
+    appointments,
     away,
     checkins,
     circle,
@@ -174,6 +175,7 @@ def build_application(
         *team.handlers(),
         *resources.handlers(),
         *observations.handlers(),
+        *appointments.handlers(),
     ]:
         application.add_handler(handler, group=group)
     application.add_error_handler(on_error)

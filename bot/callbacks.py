@@ -5,6 +5,11 @@ Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, /min
           r:x:<reminder id>                cancel one of my /remind reminders
           s:<setting>:<value>              a choice in /settings
           o:<choice>:<observation id>      a helper's observation: skip, report, private
+          a:r:<circle id>                  send me my report (before an appointment)
+          q:<action>:<id>                  /questions: answered / not yet (question id),
+                                           show answered / open (circle id)
+          t:<action>:<contact id>          /team remove: yes, remove / keep
+          c:<action>:<check-in id>:<value> a check-in: a score, skip the note, share or not
 """
 
 from __future__ import annotations
@@ -85,7 +90,68 @@ class ObservationButton:
     observation_id: int
 
 
-Button = NeedButton | WizardButton | ReminderButton | SettingsButton | ObservationButton
+@dataclass(frozen=True)
+class ReportButton:
+    """Send me my report (offered the day before an appointment)."""
+
+    circle_id: int
+
+
+class QuestionAction(StrEnum):
+    ANSWERED = "a"  # of a question
+    REOPEN = "r"  # of a question: a mistaken tap undone
+    SHOW_ANSWERED = "s"  # of a circle
+    SHOW_OPEN = "o"  # of a circle
+
+
+@dataclass(frozen=True)
+class QuestionButton:
+    action: QuestionAction
+    target_id: int  # the question's id, or the circle's for SHOW_ANSWERED / SHOW_OPEN
+
+
+class TeamAction(StrEnum):
+    REMOVE = "x"  # yes, remove this contact
+    KEEP = "k"
+
+
+@dataclass(frozen=True)
+class TeamButton:
+    action: TeamAction
+    contact_id: int
+
+
+class CheckInAction(StrEnum):
+    PHYSICAL = "p"  # value: the score, 1-5
+    MOOD = "m"
+    ENERGY = "e"
+    SAME = "a"  # same as last time
+    SKIP_NOTE = "n"
+    SHARE = "s"  # show the lines that could go to the group
+    LINE = "l"  # value: which ready-made line
+    OWN = "o"  # write my own line
+    SEND = "y"  # send the line I wrote
+    PRIVATE = "k"  # keep it private
+
+
+@dataclass(frozen=True)
+class CheckInButton:
+    action: CheckInAction
+    check_in_id: int
+    value: str = ""
+
+
+Button = (
+    NeedButton
+    | WizardButton
+    | ReminderButton
+    | SettingsButton
+    | ObservationButton
+    | ReportButton
+    | QuestionButton
+    | TeamButton
+    | CheckInButton
+)
 
 _MAX_ID = 10**12
 
@@ -102,6 +168,14 @@ def encode(button: Button) -> str:
             return f"s:{button.key}:{button.value}"
         case ObservationButton():
             return f"o:{button.choice}:{button.observation_id}"
+        case ReportButton():
+            return f"a:r:{button.circle_id}"
+        case QuestionButton():
+            return f"q:{button.action}:{button.target_id}"
+        case TeamButton():
+            return f"t:{button.action}:{button.contact_id}"
+        case CheckInButton():
+            return f"c:{button.action}:{button.check_in_id}:{button.value}"
 
 
 def decode(data: object) -> Button | None:
@@ -120,6 +194,9 @@ def decode(data: object) -> Button | None:
         if parts[0] == "r" and len(parts) == 3 and parts[1] == "x" and parts[2].isdigit():
             reminder_id = int(parts[2])
             return ReminderButton(reminder_id) if 0 < reminder_id < _MAX_ID else None
+        if parts[0] == "a" and len(parts) == 3 and parts[1] == "r" and parts[2].isdigit():
+            circle_id = int(parts[2])
+            return ReportButton(circle_id) if 0 < circle_id < _MAX_ID else None
         if parts[0] == "o" and len(parts) == 3 and parts[2].isdigit():
             observation_id = int(parts[2])
             if not 0 < observation_id < _MAX_ID:
@@ -127,6 +204,18 @@ def decode(data: object) -> Button | None:
             return ObservationButton(ObservationChoice(parts[1]), observation_id)
         if parts[0] == "s" and len(parts) == 3:
             return SettingsButton(SettingKey(parts[1]), parts[2])
+        if parts[0] in ("q", "t") and len(parts) == 3 and parts[2].isdigit():
+            target_id = int(parts[2])
+            if not 0 < target_id < _MAX_ID:
+                return None
+            if parts[0] == "q":
+                return QuestionButton(QuestionAction(parts[1]), target_id)
+            return TeamButton(TeamAction(parts[1]), target_id)
+        if parts[0] == "c" and len(parts) == 4 and parts[2].isdigit() and len(parts[3]) <= 8:
+            check_in_id = int(parts[2])
+            if not 0 < check_in_id < _MAX_ID:
+                return None
+            return CheckInButton(CheckInAction(parts[1]), check_in_id, parts[3])
     except ValueError:
         return None
     return None
@@ -150,3 +239,19 @@ def is_settings_button(data: object) -> bool:
 
 def is_observation_button(data: object) -> bool:
     return isinstance(decode(data), ObservationButton)
+
+
+def is_report_button(data: object) -> bool:
+    return isinstance(decode(data), ReportButton)
+
+
+def is_question_button(data: object) -> bool:
+    return isinstance(decode(data), QuestionButton)
+
+
+def is_team_button(data: object) -> bool:
+    return isinstance(decode(data), TeamButton)
+
+
+def is_check_in_button(data: object) -> bool:
+    return isinstance(decode(data), CheckInButton)

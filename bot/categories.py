@@ -115,3 +115,18 @@ def recognise_category(text: str) -> Category:
         if score > best_score:
             best, best_score = category, score
     return best
+
+
+# A medical appointment, for the day-before offer of the report and the open questions.
+_MEDICAL = re.compile(
+    r"\b(?:neurolog\w*|ms\s+nurse|nurse|gp|doctors?|dr|mri|scans?|infusions?|ocrevus|"
+    r"tysabri|clinics?|hospitals?|consultants?|check-?ups?|blood\s+tests?|physio\w*|"
+    r"urolog\w*|ophthalmolog\w*|rehab\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_medical(text: str) -> bool:
+    """'ride to neurology', 'MRI at St Mary's', 'MS nurse visit': the day before, the bot
+    offers the report. A false match only costs one gentle private offer."""
+    return _MEDICAL.search(text) is not None

@@ -10,10 +10,11 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot.notify import Delivery, Notifier
+from bot.render import checkins as check_in_texts
 from bot.render import scheduled as texts
 from bot.render.circles import START_BUTTON
 from bot.render.common import start_button
-from bot.services import circles, needs, planning
+from bot.services import appointments, checkins, circles, needs, planning
 from bot.services.needs import NeedCard
 from bot.services.planning import Planned
 from storage.db import SessionMaker
@@ -173,7 +174,32 @@ class Deliverer:
         return _from(await self.notifier.to_person(row.recipient_id, text))
 
     async def _check_in(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
-        return SKIPPED  # TODO(check-ins): ask the first question
+        # The scheduler plans the next one whatever happens to this one. Only ever privately:
+        # a check-in is about someone's health.
+        begun = await checkins.begin_scheduled(self.sm, row, now)
+        if begun is None:
+            return SKIPPED  # switched off, paused, or checked in today already
+        view = begun.check_in
+        text, keyboard = check_in_texts.prompt(view, begun.resumed)
+        delivery = await self.notifier.to_person(view.user_id, text, keyboard)
+        if delivery != Delivery.SENT and not begun.resumed:
+            # Never asked: no empty check-in is left behind, and a retry starts afresh.
+            await checkins.discard_unasked(self.sm, view.id)
+        return _from(delivery)
 
     async def _appointment(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
-        return SKIPPED  # TODO(appointments): offer the report and the open questions
+        if row.need_id is None or row.recipient_id is None:
+            return SKIPPED
+        card = await needs.need_card(self.sm, row.need_id)
+        if card is None or card.status not in (NeedStatus.OPEN, NeedStatus.CLAIMED):
+            return SKIPPED
+        along = await appointments.to_take_along(self.sm, card.circle_id, now)
+        if not along.anything:
+            return SKIPPED  # no check-ins and no questions: nothing to offer
+        # Privately only: an appointment's report is health information.
+        delivery = await self.notifier.to_person(
+            row.recipient_id,
+            texts.appointment_offer(card, along.check_ins, along.open_questions, now, late),
+            texts.report_keyboard(card.circle_id),
+        )
+        return _from(delivery)

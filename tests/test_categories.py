@@ -7,6 +7,7 @@ from bot.categories import (
     CATEGORY_NAME,
     Category,
     category_scores,
+    looks_medical,
     recognise_category,
 )
 
@@ -152,3 +153,22 @@ def test_scores_count_repeats_and_weights() -> None:
     scores = category_scores("pick up the dog, walk the dog")
     assert scores[Category.PET] == 2 + 2 + 1
     assert scores[Category.RIDE] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "medical"),
+    [
+        ("ride to neurology", True),
+        ("MRI at St Mary's", True),
+        ("MS nurse visit", True),
+        ("drive me to the GP", True),
+        ("infusion day", True),
+        ("blood test at the clinic", True),
+        ("dinner on Friday", False),
+        ("walk Max", False),
+        ("ride to the hairdresser", False),
+        ("pick up groceries", False),
+    ],
+)
+def test_a_medical_appointment_is_recognised(text: str, medical: bool) -> None:
+    assert looks_medical(text) is medical

@@ -167,6 +167,23 @@ def help_text(role: Role | None, in_group: bool, patient_name: str | None) -> st
         "MS nurse; /reminders lists yours",
         "/away until <i>date</i> — I won't ask you to help until then; /away off when back",
     ]
+    lines += [
+        "/prefs — help that's welcome, and what isn't",
+        "/team — the care team's contacts",
+        "/resources — support groups, counselling and MS organisations",
+    ]
+    if role == Role.PATIENT:
+        lines += [
+            "",
+            "<b>Just for you, in our private chat</b>",
+            "/checkin — how are you today? (/checkins daily 19:00 to be asked)",
+            "/report — a summary for your care team, with a chart and a PDF",
+            "/ask <i>question</i> — save it for your next appointment; /questions lists them",
+            "",
+        ]
+    elif role == Role.COORDINATOR:
+        lines.append("/ask <i>question</i> — for the next appointment; /questions lists them")
+        lines.append("/checkins me sun 18:00 — your own weekly “How are you holding up?”")
     if role in (Role.PATIENT, Role.COORDINATOR):
         lines.append("/timezone <i>Europe/Berlin</i> — the circle's time zone")
         lines.append("/settings — reminders, nudges and the morning summary")

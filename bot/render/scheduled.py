@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import NeedAction, NeedButton, Origin, ReminderButton, encode
+from bot.callbacks import NeedAction, NeedButton, Origin, ReminderButton, ReportButton, encode
 from bot.categories import CATEGORY_EMOJI
 from bot.render.common import e, shorten
 from bot.services.needs import NeedCard
@@ -214,3 +214,31 @@ def reminders_keyboard(items: list[PersonalReminder]) -> InlineKeyboardMarkup | 
         for number, item in enumerate(items, start=1)
     ]
     return InlineKeyboardMarkup(rows)
+
+
+def appointment_offer(
+    card: NeedCard, check_ins: int, open_questions: int, now: datetime, late: bool
+) -> str:
+    along = []
+    if check_ins:
+        along.append(f"your report ({check_ins} check-in{'s' if check_ins != 1 else ''})")
+    if open_questions:
+        plural = "s" if open_questions != 1 else ""
+        along.append(f"your {open_questions} open question{plural}")
+    helper = (
+        f" — {e(card.claimer_name)} is helping"
+        if card.status == NeedStatus.CLAIMED and card.claimer_name
+        else ""
+    )
+    return (
+        f"{_late(late)}🩺 <b>{_when(card, now).capitalize()}:</b> {_what(card)}{helper}.\n\n"
+        f"Would you like {' and '.join(along)} to take along? It's a summary you can "
+        "show or print for your care team."
+    )
+
+
+def report_keyboard(circle_id: int) -> InlineKeyboardMarkup:
+    send = ReportButton(circle_id)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("📄 Send me my report", callback_data=encode(send))]]
+    )

@@ -33,6 +33,7 @@ QUIET_UNTIL = time(9, 0)
 PERSONAL_USEFUL_FOR = timedelta(hours=12)
 DIGEST_USEFUL_UNTIL = time(12, 0)  # a morning summary in the afternoon is no use
 DIGEST_AT_LEAST = timedelta(hours=1)
+APPOINTMENT_OFFER_AT = time(17, 0)  # the day before: time to print or gather
 # A day-only need ("dinner for Friday") is counted from midday for its reminders.
 DAY_NEED_ANCHOR = time(12, 0)
 
@@ -124,6 +125,21 @@ def follow_up(
     return [Planned(MessageKind.FOLLOW_UP, due, due + FOLLOW_UP_USEFUL_FOR, claimer_id, ask)]
 
 
+def appointment_offer(
+    when: When, tz: ZoneInfo, patient_id: int, now: datetime
+) -> list[Planned]:
+    """The evening before a medical appointment, the person is offered their report and open
+    questions to take along."""
+    start = anchor(when, tz)
+    if start is None:
+        return []
+    day_before = start.astimezone(tz).date() - timedelta(days=1)
+    due = local_to_utc(datetime.combine(day_before, APPOINTMENT_OFFER_AT), tz)
+    if not now < due < start:
+        return []
+    return [Planned(MessageKind.APPOINTMENT, due, start, patient_id)]
+
+
 def for_need(
     status: NeedStatus,
     when: When,
@@ -132,12 +148,20 @@ def for_need(
     reminder_leads: tuple[int, ...],
     nudge_leads: tuple[int, ...],
     now: datetime,
+    *,
+    medical_for: int | None = None,
 ) -> list[Planned]:
-    """Everything still to come for a need in this state."""
+    """Everything still to come for a need in this state. `medical_for` is the supported
+    person when the need looks like a medical appointment."""
+    offer = (
+        appointment_offer(when, tz, medical_for, now)
+        if medical_for is not None and status in (NeedStatus.OPEN, NeedStatus.CLAIMED)
+        else []
+    )
     if status == NeedStatus.OPEN:
-        return nudges(when, tz, nudge_leads, now)
+        return nudges(when, tz, nudge_leads, now) + offer
     if status == NeedStatus.CLAIMED and claimer_id is not None:
-        ahead = reminders(when, tz, claimer_id, reminder_leads, now)
+        ahead = reminders(when, tz, claimer_id, reminder_leads, now) + offer
         end = over_at(when)
         if end is not None and end + FOLLOW_UP_AFTER > now:
             ahead += follow_up(when, tz, claimer_id, now)
@@ -190,3 +214,67 @@ def next_digest(
 
 def personal(due: datetime, user_id: int) -> Planned:
     return Planned(MessageKind.PERSONAL, due, due + PERSONAL_USEFUL_FOR, user_id)
+
+
+# --- check-ins ---------------------------------------------------------------------------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A check-in prompt that comes hours late (the bot was down) would land in someone's night.
+CHECK_IN_USEFUL_FOR = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class CheckInSchedule:
+    """Every day (day is None) or every week on one day ("sun"), at a local time."""
+
+    day: str | None
+    at: time
+
+    @property
+    def stored(self) -> str:
+        """The circle's form: "daily 19:00" or "weekly sun 18:00"."""
+        if self.day is None:
+            return f"daily {self.at:%H:%M}"
+        return f"weekly {self.day} {self.at:%H:%M}"
+
+
+def read_check_in_schedule(stored: str | None) -> CheckInSchedule | None:
+    """ "daily 19:00", "weekly sun 18:00", and a carepartner's own "sun 18:00"; None when
+    switched off or not one of these."""
+    words = (stored or "").split()
+    if len(words) == 3 and words[0] == "weekly":
+        words = words[1:]
+    if len(words) != 2:
+        return None
+    at = parse_clock_time(words[1])
+    if at is None:
+        return None
+    if words[0] == "daily":
+        return CheckInSchedule(None, at)
+    return CheckInSchedule(words[0], at) if words[0] in WEEKDAYS else None
+
+
+def next_check_in(
+    schedule: str | None,
+    tz: ZoneInfo,
+    recipient_id: int,
+    after: datetime,
+    kind: MessageKind = MessageKind.CHECK_IN,
+) -> Planned | None:
+    """The next check-in strictly after `after`, at most one per local day, or None when
+    switched off."""
+    read = read_check_in_schedule(schedule)
+    if read is None:
+        return None
+    at = read.at
+    # The cron trigger follows the zone's rules (a time in a spring-forward gap moves on to
+    # the first valid instant), as for the morning summary.
+    trigger = CronTrigger(day_of_week=read.day or "*", hour=at.hour, minute=at.minute, timezone=tz)
+    due: datetime = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    local_after = after.astimezone(tz)
+    if due.astimezone(tz).date() == local_after.date() and local_after.time() >= at:
+        # That day's time has come already: a fall-back night repeating it asks only once.
+        next_day = datetime.combine(local_after.date() + timedelta(days=1), time())
+        due = trigger.get_next_fire_time(None, local_to_utc(next_day, tz))
+    due = due.astimezone(UTC)
+    return Planned(kind, due, due + CHECK_IN_USEFUL_FOR, recipient_id)

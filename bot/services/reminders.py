@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.categories import looks_medical
 from bot.services import planning
 from bot.services.planning import Planned
 from bot.timeparse import Precision, When
@@ -19,7 +20,12 @@ from storage import scheduled as store
 from storage.db import SessionMaker
 from storage.models import Circle, CircleStatus, MessageKind, Need, NeedStatus, ScheduledMessage
 
-NEED_KINDS = (MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP)
+NEED_KINDS = (
+    MessageKind.REMINDER,
+    MessageKind.NUDGE,
+    MessageKind.FOLLOW_UP,
+    MessageKind.APPOINTMENT,
+)
 # Enough for anyone's own reminders; a limit keeps one person from filling the table.
 MAX_PERSONAL = 50
 MAX_PERSONAL_TEXT = 500
@@ -73,6 +79,7 @@ async def replan_need(
         planning.parse_leads(circle.reminder_leads),
         planning.parse_leads(circle.nudge_leads),
         now,
+        medical_for=circle.patient_id if looks_medical(need.description) else None,
     )
     store.add_messages(session, _rows(planned, circle.id, need.id, now))
     return planned
