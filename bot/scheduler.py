@@ -23,7 +23,7 @@ from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
 from bot.delivery import Deliverer, Outcome
-from bot.services import reminders
+from bot.services import checkins, reminders
 from storage import scheduled as store
 from storage.db import SessionMaker
 from storage.models import Circle, MessageKind, MessageState, ScheduledMessage
@@ -176,12 +176,15 @@ class Scheduler:
     async def _plan_after(
         self, session: Any, rows: Sequence[ScheduledMessage], now: datetime
     ) -> None:
-        """A morning summary, however it ended, is followed by the next morning's."""
+        """A morning summary, however it ended, is followed by the next morning's; a
+        scheduled check-in by the next one."""
         for row in rows:
             if row.kind == MessageKind.DIGEST and row.circle_id is not None:
                 circle = await session.get(Circle, row.circle_id)
                 if circle is not None:
                     reminders.plan_next_digest(session, circle, max(now, row.due_at))
+            elif row.kind in (MessageKind.CHECK_IN, MessageKind.HOLDING_UP):
+                await checkins.plan_after(session, row, now)
 
     async def _send_batch(
         self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport

@@ -404,6 +404,33 @@ class FakeTelegram:
             self.start_bot(user_id)
         return self._push_update("message", self._message_json(chat, stored))
 
+    def user_sends_voice(self, user_id: int, chat_id: int, duration: int = 5) -> JSON:
+        """A voice message, as Telegram delivers one: an OGG/Opus file the bot can keep by id."""
+        user = self._user_or_raise(user_id)
+        chat = self._chat_or_raise(chat_id)
+        message_id = self._new_message_id(chat)
+        file_id, unique_id = _file_ids(f"{chat_id}/{message_id}".encode(), "voice")
+        voice: JSON = {
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": 2000 * max(duration, 1),
+        }
+        stored = self._store(
+            chat,
+            StoredMessage(
+                message_id=message_id,
+                chat_id=chat_id,
+                sender=user,
+                date=int(self.now()),
+                file=file_id,
+                file_kind="voice",
+                extra={"media": {"voice": voice}},
+            ),
+        )
+        return self._push_update("message", self._message_json(chat, stored))
+
     def user_edits(self, user_id: int, chat_id: int, message_id: int, new_text: str) -> JSON:
         chat = self._chat_or_raise(chat_id)
         stored = self._find_message(chat, message_id)
