@@ -23,7 +23,7 @@ from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
 from bot.delivery import Deliverer, Outcome
-from bot.services import checkins, reminders
+from bot.services import checkin_schedules, reminders
 from storage import scheduled as store
 from storage.db import SessionMaker
 from storage.models import Circle, MessageKind, MessageState, ScheduledMessage
@@ -184,7 +184,7 @@ class Scheduler:
                 if circle is not None:
                     reminders.plan_next_digest(session, circle, max(now, row.due_at))
             elif row.kind in (MessageKind.CHECK_IN, MessageKind.HOLDING_UP):
-                await checkins.plan_after(session, row, now)
+                await checkin_schedules.plan_after(session, row, now)
 
     async def _send_batch(
         self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.resources import ResourcesError, load_resources
+
 # Telegram tokens look like "123456789:AA...". Checking the shape up front turns a typo into
 # one clear line at start-up instead of an "Unauthorized" from deep inside the network layer.
 _TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
     # How long /need drafts and other polling waits may take; kept as settings so tests can
     # shorten them without patching code.
     polling_timeout: int = Field(default=30, ge=0, le=60)
+    # What /resources shows; None: the list shipped in bot/data/resources.toml.
+    resources_file: Path | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -73,6 +77,22 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return async_database_url(value)
+
+    @field_validator("resources_file", mode="before")
+    @classmethod
+    def _blank_is_shipped(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("resources_file")
+    @classmethod
+    def _usable_resources(cls, value: Path | None) -> Path | None:
+        # Checked now, so a mistake in the file is one line at start-up, not a failed /resources.
+        if value is not None:
+            try:
+                load_resources(value)
+            except ResourcesError as error:
+                raise ValueError(f"RESOURCES_FILE {error}") from None
+        return value
 
     @property
     def token(self) -> str:

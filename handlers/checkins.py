@@ -29,7 +29,8 @@ from bot.notify import Delivery
 from bot.render import checkins as texts
 from bot.render.circles import NO_CIRCLE_IN_PRIVATE
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
-from bot.services import checkins, circles
+from bot.services import checkin_schedules, checkins, circles
+from bot.services.checkin_schedules import Unreadable
 from bot.services.checkins import (
     MAX_NOTE,
     Answered,
@@ -45,7 +46,6 @@ from bot.services.checkins import (
     Sharing,
     SkipNote,
     Step,
-    Unreadable,
     VoiceNote,
 )
 from handlers.circle import require_circle
@@ -150,19 +150,19 @@ async def checkins_command(update: Update, context: Context) -> None:
     app = app_context(context)
     now = app.clock.now()
     user = command_.user
-    wanted = checkins.read_command(command_.words, circle.patient_id == user.id)
+    wanted = checkin_schedules.read_command(command_.words, circle.patient_id == user.id)
     if wanted is None:
-        shown = await checkins.schedule_of(app.sm, circle.id, user.id, now)
+        shown = await checkin_schedules.schedule_of(app.sm, circle.id, user.id, now)
         if shown is not None:
             await command_.message.reply_text(
                 texts.schedule_text(shown, now), parse_mode=ParseMode.HTML
             )
         return
-    result = await checkins.change_schedule(app.sm, circle.id, user.id, wanted, now)
+    result = await checkin_schedules.change_schedule(app.sm, circle.id, user.id, wanted, now)
     if result is None:
         await command_.message.reply_text(NO_CIRCLE_IN_PRIVATE)
         return
-    if isinstance(result, checkins.Problem):
+    if isinstance(result, checkin_schedules.Problem):
         typed = wanted.typed if isinstance(wanted, Unreadable) else command_.words
         await command_.message.reply_text(
             texts.problem_text(result, typed), parse_mode=ParseMode.HTML

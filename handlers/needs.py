@@ -21,6 +21,7 @@ from bot.render import scheduled as scheduled_texts
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
 from bot.services import circles
 from bot.services import needs as service
+from bot.services import prefs as prefs_service
 from bot.services.needs import NeedCard, NeedChange, Refusal
 from bot.services.permissions import Action, may
 from bot.timeparse import WhenError, parse_when, split_need_text
@@ -261,10 +262,17 @@ async def _tell_people(
                 await app.notifier.to_person(
                     card.patient_id, texts.claimed_notice_to_patient(card, now)
                 )
+            # A first-time helper also hears what help is welcome and what isn't (/prefs).
+            first = change.first_claim
+            prefs = await prefs_service.get_prefs(app.sm, card.circle_id) if first else None
             delivery = await app.notifier.to_person(
                 actor_id,
                 texts.claimed_notice_to_helper(
-                    card, now, first_time=change.first_claim, reminders=change.reminders
+                    card,
+                    now,
+                    first_time=change.first_claim,
+                    reminders=change.reminders,
+                    prefs=prefs,
                 ),
             )
             if delivery == Delivery.UNREACHABLE:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from bot.services import checkins
+from bot.services import checkin_schedules
 from bot.services.planning import CheckInSchedule, next_check_in
 from storage.models import CheckIn, CheckInKind, MessageKind, MessageState, ScheduledMessage
 from tests.conftest import ANNA, GROUP_ID, MARIA, TOM, Circle, Person
@@ -675,8 +675,8 @@ async def test_a_stale_or_made_up_button_answers_kindly(circle: Circle) -> None:
     ],
 )
 def test_reading_a_schedule(typed: str, expected: str) -> None:
-    wanted = checkins.read_command(typed, for_supported_person=True)
-    assert isinstance(wanted, checkins.SetSchedule) and wanted.schedule is not None
+    wanted = checkin_schedules.read_command(typed, for_supported_person=True)
+    assert isinstance(wanted, checkin_schedules.SetSchedule) and wanted.schedule is not None
     assert wanted.schedule.stored == expected
 
 
@@ -685,15 +685,19 @@ def test_reading_a_schedule(typed: str, expected: str) -> None:
     [("pause", 7), ("pause 7d", 7), ("pause 2w", 14), ("pause 3 days", 3), ("pause a week", 7)],
 )
 def test_reading_a_pause(typed: str, days: int) -> None:
-    assert checkins.read_command(typed, for_supported_person=True) == checkins.Pause(days)
+    assert checkin_schedules.read_command(
+        typed, for_supported_person=True
+    ) == checkin_schedules.Pause(days)
 
 
 def test_a_carepartner_s_words_are_about_their_own_weekly_check_in() -> None:
-    own = checkins.read_command("me sat 9:30", for_supported_person=False)
-    assert isinstance(own, checkins.SetOwn) and own.schedule is not None
-    assert checkins.own_stored(own.schedule) == "sat 09:30"
-    assert checkins.read_command("off", for_supported_person=False) == checkins.SetOwn(None)
-    assert checkins.read_command("me", for_supported_person=False) is None
+    own = checkin_schedules.read_command("me sat 9:30", for_supported_person=False)
+    assert isinstance(own, checkin_schedules.SetOwn) and own.schedule is not None
+    assert checkin_schedules.own_stored(own.schedule) == "sat 09:30"
+    assert checkin_schedules.read_command(
+        "off", for_supported_person=False
+    ) == checkin_schedules.SetOwn(None)
+    assert checkin_schedules.read_command("me", for_supported_person=False) is None
 
 
 def test_check_ins_keep_local_time_across_daylight_saving() -> None:
@@ -709,3 +713,16 @@ def test_check_ins_keep_local_time_across_daylight_saving() -> None:
     assert weekly is not None and weekly.due_at == utc(29, 17)
     assert weekly.kind == MessageKind.HOLDING_UP
     assert CheckInSchedule(None, weekly.due_at.astimezone(BERLIN).time()).stored == "daily 18:00"
+
+
+async def test_a_new_time_zone_moves_the_check_ins_to_its_own_evening(circle: Circle) -> None:
+    await circle.set_up(TOM)
+    await circle.say_privately(MARIA, "/checkins daily 19:00")
+    await circle.say(MARIA, "/timezone Pacific/Auckland")
+    pending = [
+        r.due_at
+        for r in await circle.scheduled()
+        if r.kind == MessageKind.CHECK_IN and r.state == MessageState.PENDING
+    ]
+    # Wed 09:00 UTC is Wed 22:00 in Auckland: the next 19:00 there is Thu 06:00 UTC.
+    assert pending == [datetime(2026, 11, 26, 6, 0, tzinfo=UTC)]

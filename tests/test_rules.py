@@ -72,6 +72,18 @@ PERMISSIONS = [
     (Action.CHANGE_SETTINGS, C, False, False, True),
     (Action.CHANGE_SETTINGS, M, False, False, False),
     (Action.CHANGE_SETTINGS, S, False, False, False),
+    (Action.ASK_QUESTION, P, False, False, True),
+    (Action.ASK_QUESTION, C, False, False, True),
+    (Action.ASK_QUESTION, M, False, False, False),
+    (Action.ASK_QUESTION, S, False, False, False),
+    (Action.EDIT_PREFS, P, False, False, True),
+    (Action.EDIT_PREFS, C, False, False, True),
+    (Action.EDIT_PREFS, M, False, False, False),
+    (Action.EDIT_PREFS, S, False, False, False),
+    (Action.EDIT_TEAM, P, False, False, True),
+    (Action.EDIT_TEAM, C, False, False, True),
+    (Action.EDIT_TEAM, M, False, False, False),
+    (Action.EDIT_TEAM, S, False, False, False),
 ]
 
 

@@ -10,14 +10,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CheckInAction, CheckInButton, encode
 from bot.render.common import e, shorten
+from bot.services.checkin_schedules import Problem, ScheduleView
 from bot.services.checkins import (
     MAX_LINE,
     MAX_NOTE,
     CheckInView,
     Line,
     LineProblem,
-    Problem,
-    ScheduleView,
     Step,
     line_text,
     lines_for,

@@ -10,7 +10,9 @@ from bot.callbacks import NeedAction, NeedButton, Origin, encode
 from bot.categories import CATEGORY_EMOJI, CATEGORY_NAME, Category
 from bot.render.away import away_line
 from bot.render.common import e, shorten
+from bot.render.prefs import board_block, first_helper_block
 from bot.services.needs import MAX_DESCRIPTION, Board, DescriptionProblem, NeedCard, Refusal
+from bot.services.prefs import Prefs
 from bot.timeparse import Precision, When, format_when, format_when_short
 from storage.models import NeedStatus
 
@@ -111,10 +113,12 @@ def board_text(board: Board, patient_name: str, now: datetime) -> str:
     open_cards = [c for c in board.cards if c.status == NeedStatus.OPEN]
     claimed = [c for c in board.cards if c.status == NeedStatus.CLAIMED]
     away = f"\n\n{away_line(list(board.away))}" if board.away else ""
+    prefs = board_block(patient_name, board.help_i_love, board.please_dont)
+    tail = (f"\n\n{prefs}" if prefs else "") + away
     if not board.cards:
         return (
             f"📋 <b>{e(patient_name)}'s board</b>\n\nNothing is needed right now. "
-            "To ask for help, send /need and a few words, e.g. /need dinner on Friday." + away
+            "To ask for help, send /need and a few words, e.g. /need dinner on Friday." + tail
         )
     parts = [f"📋 <b>{e(patient_name)}'s board</b>"]
     number = 0
@@ -130,7 +134,7 @@ def board_text(board: Board, patient_name: str, now: datetime) -> str:
             parts.append(_line(card, now, number))
     if board.more:
         parts.append("\n…and more further ahead.")
-    return "\n".join(parts) + away
+    return "\n".join(parts) + tail
 
 
 def board_keyboard(board: Board) -> InlineKeyboardMarkup | None:
@@ -212,7 +216,12 @@ def reminders_line(reminders: tuple[datetime, ...], card: NeedCard, now: datetim
 
 
 def claimed_notice_to_helper(
-    card: NeedCard, now: datetime, *, first_time: bool, reminders: tuple[datetime, ...] = ()
+    card: NeedCard,
+    now: datetime,
+    *,
+    first_time: bool,
+    reminders: tuple[datetime, ...] = (),
+    prefs: Prefs | None = None,
 ) -> str:
     when = _when(card, now)
     lines = [
@@ -231,6 +240,10 @@ def claimed_notice_to_helper(
     )
     if first_time:
         lines.append("You can see everything you've taken on with /mine.")
+        # Someone new to the circle hears, once, what help is welcome and what isn't.
+        shared = first_helper_block(prefs) if prefs is not None else ""
+        if shared:
+            lines += ["", shared]
     return "\n".join(lines)
 
 

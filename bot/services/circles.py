@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.people import PersonInfo, display_name
-from bot.services import reminders
+from bot.services import checkin_schedules, reminders
 from bot.services.permissions import Action, may
 from storage import needs as need_store
 from storage import people
@@ -291,6 +291,7 @@ async def set_timezone(
         # "08:00" and day-only needs mean something else in the new zone.
         await reminders.replan_digest(session, circle, now)
         await reminders.replan_circle(session, circle, now)
+        await checkin_schedules.replan_in_new_zone(session, circle, now)
         await session.commit()
         return TimezoneResult(TimezoneOutcome.SET, timezone=zone)
 

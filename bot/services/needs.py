@@ -435,6 +435,9 @@ class Board:
     more: bool
     # Who said they are away, and until when: the group sees who is around.
     away: tuple[tuple[str, date], ...] = ()
+    # /prefs: shown with the board, so help offered is help wanted.
+    help_i_love: str | None = None
+    please_dont: str | None = None
 
 
 async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
@@ -449,7 +452,13 @@ async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
             for membership, person in await people.members_with_people(session, circle_id)
             if membership.away_until is not None and membership.away_until >= today
         )
-        return Board(cards, more=len(needs) > BOARD_LIMIT, away=away)
+        return Board(
+            cards,
+            more=len(needs) > BOARD_LIMIT,
+            away=away,
+            help_i_love=circle.help_i_love,
+            please_dont=circle.please_dont,
+        )
 
 
 async def mine(sm: SessionMaker, user_id: int, now: datetime) -> Board:

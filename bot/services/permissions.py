@@ -18,6 +18,10 @@ class Action(StrEnum):
     SET_TIMEZONE = "set_timezone"
     SET_COORDINATOR = "set_coordinator"
     CHANGE_SETTINGS = "change_settings"
+    # Saving, seeing and ticking off questions for appointments: they may be about health.
+    ASK_QUESTION = "ask_question"
+    EDIT_PREFS = "edit_prefs"  # "Help I'd love" / "Please don't"
+    EDIT_TEAM = "edit_team"  # the care team directory
 
 
 LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
@@ -36,7 +40,14 @@ def may(
     match action:
         case Action.POST_NEED_IN_GROUP:
             return True
-        case Action.POST_NEED_FROM_PRIVATE | Action.SET_TIMEZONE | Action.CHANGE_SETTINGS:
+        case (
+            Action.POST_NEED_FROM_PRIVATE
+            | Action.SET_TIMEZONE
+            | Action.CHANGE_SETTINGS
+            | Action.ASK_QUESTION
+            | Action.EDIT_PREFS
+            | Action.EDIT_TEAM
+        ):
             return role in LEADS
         case Action.CLAIM:
             # The person asking for help does not take their own need.

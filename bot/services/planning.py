@@ -125,9 +125,7 @@ def follow_up(
     return [Planned(MessageKind.FOLLOW_UP, due, due + FOLLOW_UP_USEFUL_FOR, claimer_id, ask)]
 
 
-def appointment_offer(
-    when: When, tz: ZoneInfo, patient_id: int, now: datetime
-) -> list[Planned]:
+def appointment_offer(when: When, tz: ZoneInfo, patient_id: int, now: datetime) -> list[Planned]:
     """The evening before a medical appointment, the person is offered their report and open
     questions to take along."""
     start = anchor(when, tz)
