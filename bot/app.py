@@ -28,6 +28,7 @@ from handlers import (
     away,
     checkins,
     circle,
+    data_rights,
     need_wizard,
     needs,
     observations,
@@ -81,6 +82,9 @@ PRIVATE_COMMANDS = [
     BotCommand("team", "The care team's contacts"),
     BotCommand("resources", "Support groups, counselling and MS organisations"),
     BotCommand("timezone", "The circle's time zone"),
+    BotCommand("export", "All your circle's data, as files"),
+    BotCommand("forget_me", "Remove what I know about you"),
+    BotCommand("delete_circle", "Delete the circle and everything in it"),
     BotCommand("help", "What I can do"),
 ]
 
@@ -176,6 +180,7 @@ def build_application(
         *resources.handlers(),
         *observations.handlers(),
         *appointments.handlers(),
+        *data_rights.handlers(),
     ]:
         application.add_handler(handler, group=group)
     application.add_error_handler(on_error)
