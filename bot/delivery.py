@@ -42,6 +42,14 @@ def _from(delivery: Delivery, then: list[Planned] | None = None) -> Outcome:
     return Outcome(MessageState.FAILED, then or [])
 
 
+def _from_group(delivery: Delivery, then: list[Planned] | None = None) -> Outcome:
+    # The group refused us: the bot was removed and the circle now rests. The message waits
+    # for the bot to be added back rather than being lost.
+    if delivery == Delivery.UNREACHABLE:
+        return Outcome(MessageState.HELD)
+    return _from(delivery, then)
+
+
 class Deliverer:
     def __init__(self, sm: SessionMaker, notifier: Notifier) -> None:
         self.sm = sm
@@ -83,14 +91,14 @@ class Deliverer:
         now: datetime,
     ) -> Delivery:
         """Privately if we can; otherwise a mention in the group, with how to start the bot
-        shown to that person once."""
+        shown to that person once. UNREACHABLE only when the group can't be used either."""
         if await circles.is_reachable(self.sm, user_id):
             delivery = await self.notifier.to_person(user_id, private_text, markup_for)
             if delivery != Delivery.UNREACHABLE:
                 return delivery
         circle = await circles.circle_by_id(self.sm, card.circle_id)
         if circle is None or not circle.active:
-            return Delivery.FAILED
+            return Delivery.UNREACHABLE  # no group to fall back on just now
         markup = markup_for
         if await circles.take_start_hint(self.sm, user_id, now):
             group_text += texts.START_HINT
@@ -114,7 +122,7 @@ class Deliverer:
             None,
             now,
         )
-        return _from(delivery)
+        return _from_group(delivery)
 
     async def _follow_up(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
         card = await self._helpers_card(row)
@@ -131,7 +139,7 @@ class Deliverer:
         )
         # Asked once more a day later if nobody answers; then left open, never guessed.
         again = planning.follow_up(card.when, card.zone, row.recipient_id, now, ask=row.lead + 1)
-        return _from(delivery, again)
+        return _from_group(delivery, again)
 
     async def _nudge(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
         if row.need_id is None:
@@ -150,7 +158,7 @@ class Deliverer:
             texts.nudge_keyboard(card),
             reply_to=card.card_message_id,
         )
-        return _from(delivery)
+        return _from_group(delivery)
 
     async def _digest(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
         # The scheduler plans the next morning's summary whatever happens to this one.

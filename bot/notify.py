@@ -121,7 +121,10 @@ class Notifier:
                 await circles.move_chat(self.sm, chat_id, error.new_chat_id)
                 chat_id = error.new_chat_id
             except Forbidden as error:
+                # Removed from the group (maybe while we were down and missed the update):
+                # the circle rests until the bot is added back.
                 log.warning("cannot write to group %s: %s", chat_id, error.message)
+                await circles.fall_dormant(self.sm, chat_id)
                 return Delivery.UNREACHABLE, None
             except BadRequest:
                 log.exception("message to group %s was refused", chat_id)

@@ -24,6 +24,7 @@ from telegram.ext import CallbackContext, Job, JobQueue
 from bot.clock import Clock
 from bot.delivery import Deliverer, Outcome
 from bot.services import checkin_schedules, reminders
+from storage import people
 from storage import scheduled as store
 from storage.db import SessionMaker
 from storage.models import Circle, MessageKind, MessageState, ScheduledMessage
@@ -53,6 +54,7 @@ class RunReport:
     dropped: int = 0
     retried: int = 0
     put_back: int = 0
+    held: int = 0
 
     def count(self, outcome: Outcome) -> None:
         if outcome.try_again:
@@ -190,6 +192,7 @@ class Scheduler:
         self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport
     ) -> None:
         rows = await self._skip_superseded(rows, now, report)
+        rows = await self._hold_for_dormant_circles(rows, report)
         # One chat's messages go in order; different chats in parallel.
         by_chat: dict[tuple[str, int], list[ScheduledMessage]] = defaultdict(list)
         for row in rows:
@@ -202,6 +205,26 @@ class Scheduler:
                     await self._send_one(row, report)
 
         await asyncio.gather(*(send_chat(chat_rows) for chat_rows in by_chat.values()))
+
+    async def _hold_for_dormant_circles(
+        self, rows: Sequence[ScheduledMessage], report: RunReport
+    ) -> list[ScheduledMessage]:
+        """While the bot is out of a circle's group, its messages wait; a person's own
+        /remind reminders are theirs and still come."""
+        circle_ids = {row.circle_id for row in rows if row.circle_id is not None}
+        if not circle_ids:
+            return list(rows)
+        async with self.sm() as session:
+            dormant = await people.dormant_among(session, circle_ids)
+            held = [
+                row for row in rows if row.circle_id in dormant and row.kind != MessageKind.PERSONAL
+            ]
+            if held:
+                await store.hold(session, [row.id for row in held if row.id is not None])
+                await session.commit()
+        report.held += len(held)
+        held_ids = {row.id for row in held}
+        return [row for row in rows if row.id not in held_ids]
 
     async def _skip_superseded(
         self, rows: Sequence[ScheduledMessage], now: datetime, report: RunReport

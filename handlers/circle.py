@@ -39,10 +39,18 @@ async def bot_membership_changed(update: Update, context: Context) -> None:
         return
     was_in = change.old_chat_member.status in _PRESENT
     is_in = change.new_chat_member.status in _PRESENT
+    app = app_context(context)
     if is_in and not was_in:
-        await app_context(context).notifier.to_group(change.chat.id, texts.GREETING)
+        if await circles.wake_up(app.sm, change.chat.id, app.clock.now()):
+            await app.notifier.to_group(change.chat.id, texts.WELCOME_BACK)
+            await app.scheduler.wake()
+        else:
+            await app.notifier.to_group(change.chat.id, texts.GREETING)
     elif was_in and not is_in:
-        log.info("removed from chat %s", change.chat.id)
+        dormant = await circles.fall_dormant(app.sm, change.chat.id)
+        log.info(
+            "removed from chat %s%s", change.chat.id, "; its circle is dormant" if dormant else ""
+        )
 
 
 async def track_member(update: Update, context: Context) -> None:

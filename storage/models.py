@@ -146,6 +146,7 @@ class MessageState(StrEnum):
     DROPPED = "dropped"  # due while the bot was down, and too late to be useful
     FAILED = "failed"  # Telegram refused it for good
     UNSURE = "unsure"  # the bot stopped while sending; never sent again to avoid a double
+    HELD = "held"  # its circle is dormant (the bot was removed); pending again on return
 
 
 class ScheduledMessage(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Circle, Membership, Person, Role
+from storage.models import Circle, CircleStatus, Membership, Person, Role
 
 
 def _insert(session: AsyncSession, table: type[Person] | type[Membership]):  # type: ignore[no-untyped-def]
@@ -175,3 +175,23 @@ async def membership(session: AsyncSession, circle_id: int, user_id: int) -> Mem
         )
     )
     return rows.first()
+
+
+async def dormant_among(session: AsyncSession, circle_ids: Iterable[int]) -> set[int]:
+    rows = await session.exec(
+        select(Circle.id).where(
+            col(Circle.id).in_(list(circle_ids)), col(Circle.status) == CircleStatus.DORMANT
+        )
+    )
+    return {circle_id for circle_id in rows.all() if circle_id is not None}
+
+
+async def set_circle_status(
+    session: AsyncSession, chat_id: int, status: CircleStatus
+) -> int | None:
+    """The circle of this chat, now in this status; None when the chat has no circle."""
+    circle = await circle_by_chat(session, chat_id)
+    if circle is None:
+        return None
+    circle.status = status
+    return circle.id

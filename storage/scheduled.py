@@ -202,3 +202,25 @@ async def circles_with_pending(
         )
     )
     return {cid for cid in rows.all() if cid is not None}
+
+
+async def hold(session: AsyncSession, message_ids: Iterable[int]) -> None:
+    await session.execute(
+        update(ScheduledMessage)
+        .where(col(ScheduledMessage.id).in_(list(message_ids)))
+        .values(state=MessageState.HELD, taken_at=None)
+    )
+
+
+async def release_held(session: AsyncSession, circle_id: int) -> int:
+    """The circle is back: what was held is due again (and late, or dropped, if its time
+    passed)."""
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.circle_id) == circle_id,
+            col(ScheduledMessage.state) == MessageState.HELD,
+        )
+        .values(state=PENDING)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

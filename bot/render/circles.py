@@ -15,6 +15,11 @@ GREETING = (
     "as a reply to one of their messages."
 )
 
+WELCOME_BACK = (
+    "👋 I'm back. Everything is as it was: /board shows what's needed and who's on it. "
+    "Reminders that waited while I was away come now, if they are still useful."
+)
+
 START_BUTTON = "💬 Start a private chat with me"
 
 NO_CIRCLE_IN_GROUP = (

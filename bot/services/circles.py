@@ -16,6 +16,7 @@ from bot.services import checkin_schedules, reminders
 from bot.services.permissions import Action, may
 from storage import needs as need_store
 from storage import people
+from storage import scheduled as scheduled_store
 from storage.db import SessionMaker
 from storage.models import Circle, CircleStatus, Role
 
@@ -331,6 +332,30 @@ async def set_coordinator(
         await people.set_role(session, circle_id, target.user_id, wanted)
         await session.commit()
         return CoordinatorOutcome.MADE if make else CoordinatorOutcome.REMOVED
+
+
+async def fall_dormant(sm: SessionMaker, chat_id: int) -> bool:
+    """The bot was removed from the group: nothing more is sent for this circle (its
+    scheduled messages are held as they come due) until the bot is added back."""
+    async with sm() as session:
+        circle_id = await people.set_circle_status(session, chat_id, CircleStatus.DORMANT)
+        await session.commit()
+        return circle_id is not None
+
+
+async def wake_up(sm: SessionMaker, chat_id: int, now: datetime) -> bool:
+    """The bot is back in the group: held messages are due again, the morning summary is
+    planned again. False when the chat has no circle (or it was not dormant)."""
+    async with sm() as session:
+        circle = await people.circle_by_chat(session, chat_id)
+        if circle is None or circle.status != CircleStatus.DORMANT:
+            return False
+        circle.status = CircleStatus.ACTIVE
+        assert circle.id is not None
+        await scheduled_store.release_held(session, circle.id)
+        await reminders.replan_digest(session, circle, now)
+        await session.commit()
+        return True
 
 
 async def move_chat(sm: SessionMaker, old_chat_id: int, new_chat_id: int) -> bool:
