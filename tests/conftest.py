@@ -5,12 +5,16 @@ Tests speak as people: `await circle.say(anna, "/need …")`, `await circle.pres
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -21,7 +25,7 @@ from bot.app import build_application, register_commands
 from bot.clock import ManualClock
 from bot.context import AppContext
 from bot.scheduler import RunReport, Scheduler
-from bot.settings import Settings
+from bot.settings import Settings, async_database_url
 from storage import scheduled
 from storage.db import SessionMaker, create_engine, migrate, session_maker
 from storage.models import ScheduledMessage
@@ -181,9 +185,60 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+# .ci/run starts a PostgreSQL server and points this at it; without it, the PostgreSQL runs
+# are skipped (and CI refuses to run without it).
+POSTGRES_ADMIN_URL = os.environ.get("CARECIRCLE_TEST_POSTGRES_URL", "")
+if not POSTGRES_ADMIN_URL and os.environ.get("CI"):
+    raise RuntimeError("CI must provide CARECIRCLE_TEST_POSTGRES_URL (see .ci/run)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the test on SQLite and again on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_databases") and (
+        "database_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("database_kind", ["sqlite", "postgresql"])
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'carecircle.sqlite3'}"
+def database_kind() -> str:
+    return "sqlite"
+
+
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on the test server, dropped afterwards."""
+    if not POSTGRES_ADMIN_URL:
+        pytest.skip("no PostgreSQL server configured")
+    name = f"carecircle_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield async_database_url(f"{base}/{name}")
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path, database_kind: str) -> AsyncIterator[str]:
+    if database_kind == "postgresql":
+        async with fresh_postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'carecircle.sqlite3'}"
 
 
 @pytest.fixture

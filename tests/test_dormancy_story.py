@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from storage.models import Circle as CircleRow
 from storage.models import CircleStatus, MessageKind, MessageState
 from tests.conftest import ANNA, BEN, MARIA, Circle
+
+# Storage matters here: every story runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:

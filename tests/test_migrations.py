@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,6 +17,9 @@ from storage.db import alembic_config, create_engine, migrate, session_maker
 from storage.models import MessageKind
 from storage.scheduled import pending_for_recipient
 from tests.conftest import START
+
+# Storage matters here: every story runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def _to(revision: str) -> Callable[[Connection], None]:

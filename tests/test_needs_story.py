@@ -11,6 +11,9 @@ from storage.models import Need, NeedStatus
 from storage.models import Person as PersonRow
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
 
+# Storage matters here: every story runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.both_databases
+
 RIDE = "/need ride to neurology tomorrow 14:00"
 
 

@@ -3,10 +3,14 @@ them, and in the report only if they choose."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from storage.models import Observation
 from tests.conftest import ANNA, BEN, MARIA, TOM, Circle
+
+# Storage matters here: every story runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 NOTICED = "She seemed more tired than last month and needed the stick on the stairs"
 

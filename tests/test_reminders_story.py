@@ -15,6 +15,9 @@ from bot.context import AppContext
 from storage.models import MessageKind, MessageState, Need, NeedStatus, ScheduledMessage
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
 
+# Storage matters here: every story runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.both_databases
+
 RIDE = "/need ride to neurology tomorrow 14:00"  # Thu 26 Nov, 14:00 Berlin = 13:00 UTC
 RIDE_AT = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 
