@@ -13,6 +13,7 @@ from bot.callbacks import ReportButton, decode, is_report_button
 from bot.context import app_context
 from bot.services import circles
 from bot.services.appointments import REPORT_WEEKS
+from bot.services.permissions import Action, may
 from handlers.common import is_group, real_sender
 from handlers.report import send_report
 
@@ -34,8 +35,11 @@ async def report_button(update: Update, context: Context) -> None:
         return
     app = app_context(context)
     circle = await circles.circle_by_id(app.sm, pressed.circle_id)
+    role = await circles.role_of(app.sm, pressed.circle_id, user.id)
     # Health information: only the supported person, only in their private chat.
-    allowed = circle is not None and circle.patient_id == user.id and not is_group(message.chat)
+    allowed = (
+        circle is not None and may(role, Action.OWN_HEALTH_DATA) and not is_group(message.chat)
+    )
     try:
         await query.answer(None if allowed else NOT_YOURS, show_alert=not allowed)
     except BadRequest as error:

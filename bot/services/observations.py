@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from bot.people import display_name
+from bot.services.permissions import Action, may
 from storage import people
 from storage.db import SessionMaker
-from storage.models import Circle, Need, NeedStatus, Observation, Role
+from storage.models import Circle, Need, NeedStatus, Observation
 
 # An answer is taken as a reply to the question for this long; after that it is left.
 ANSWER_WITHIN = timedelta(days=3)
@@ -149,7 +150,7 @@ async def switch(sm: SessionMaker, circle_id: int, user_id: int, on: bool) -> bo
     async with sm() as session:
         circle = await session.get(Circle, circle_id)
         role = await people.role_in(session, circle_id, user_id)
-        if circle is None or role != Role.PATIENT:
+        if circle is None or not may(role, Action.OWN_HEALTH_DATA):
             return None
         circle.observations_on = on
         await session.commit()

@@ -22,6 +22,9 @@ class Action(StrEnum):
     ASK_QUESTION = "ask_question"
     EDIT_PREFS = "edit_prefs"  # "Help I'd love" / "Please don't"
     EDIT_TEAM = "edit_team"  # the care team directory
+    # The person's own health information: their check-ins, report and export, and whether
+    # helpers are asked what they noticed. Nobody decides these for them.
+    OWN_HEALTH_DATA = "own_health_data"
 
 
 LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
@@ -58,5 +61,5 @@ def may(
             return is_claimer or role in LEADS
         case Action.CANCEL | Action.CHANGE_TIME:
             return is_requester or role in LEADS
-        case Action.SET_COORDINATOR:
+        case Action.SET_COORDINATOR | Action.OWN_HEALTH_DATA:
             return role == Role.PATIENT
