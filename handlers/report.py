@@ -14,7 +14,6 @@ from telegram.ext import BaseHandler, ContextTypes
 
 from bot.context import app_context
 from bot.render import report as texts
-from bot.report_files import chart_png, report_pdf
 from bot.services import circles
 from bot.services import report as service
 from bot.services.report import WeeksProblem
@@ -45,7 +44,10 @@ async def send_report(
     if report.empty:
         await bot.send_message(chat_id, texts.empty_text(report), parse_mode=ParseMode.HTML)
         return
-    chart = await chart_png(report)
+    # matplotlib and fpdf2 load on the first report, not at start-up (about half a second).
+    from bot import report_files
+
+    chart = await report_files.chart_png(report)
     await bot.send_message(
         chat_id, texts.report_text(report, with_chart=chart is not None), parse_mode=ParseMode.HTML
     )
@@ -54,7 +56,7 @@ async def send_report(
             chat_id, chart, caption=texts.chart_caption(report), parse_mode=ParseMode.HTML
         )
         await _show_working(bot, chat_id, ChatAction.UPLOAD_DOCUMENT)
-    pdf = await report_pdf(report, chart)
+    pdf = await report_files.report_pdf(report, chart)
     await bot.send_document(
         chat_id,
         pdf,
