@@ -10,6 +10,8 @@ Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, /min
                                            show answered / open (circle id)
           t:<action>:<contact id>          /team remove: yes, remove / keep
           c:<action>:<check-in id>:<value> a check-in: a score, skip the note, share or not
+          x:<action>:<id>                  /forget_me (user id) or /delete_circle (circle id):
+                                           yes, or no
 """
 
 from __future__ import annotations
@@ -141,6 +143,19 @@ class CheckInButton:
     value: str = ""
 
 
+class DataAction(StrEnum):
+    FORGET = "f"  # yes, forget me
+    KEEP_ME = "k"  # no, keep things as they are
+    DELETE = "d"  # yes, delete the circle
+    KEEP_CIRCLE = "n"  # no, keep the circle
+
+
+@dataclass(frozen=True)
+class DataButton:
+    action: DataAction
+    target_id: int  # the person to forget, or the circle to delete
+
+
 Button = (
     NeedButton
     | WizardButton
@@ -151,6 +166,7 @@ Button = (
     | QuestionButton
     | TeamButton
     | CheckInButton
+    | DataButton
 )
 
 _MAX_ID = 10**12
@@ -176,6 +192,8 @@ def encode(button: Button) -> str:
             return f"t:{button.action}:{button.contact_id}"
         case CheckInButton():
             return f"c:{button.action}:{button.check_in_id}:{button.value}"
+        case DataButton():
+            return f"x:{button.action}:{button.target_id}"
 
 
 def decode(data: object) -> Button | None:
@@ -216,6 +234,9 @@ def decode(data: object) -> Button | None:
             if not 0 < check_in_id < _MAX_ID:
                 return None
             return CheckInButton(CheckInAction(parts[1]), check_in_id, parts[3])
+        if parts[0] == "x" and len(parts) == 3 and parts[2].isdigit():
+            target_id = int(parts[2])
+            return DataButton(DataAction(parts[1]), target_id) if 0 < target_id < _MAX_ID else None
     except ValueError:
         return None
     return None
@@ -255,3 +276,7 @@ def is_team_button(data: object) -> bool:
 
 def is_check_in_button(data: object) -> bool:
     return isinstance(decode(data), CheckInButton)
+
+
+def is_data_button(data: object) -> bool:
+    return isinstance(decode(data), DataButton)

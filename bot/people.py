@@ -17,10 +17,15 @@ class PersonInfo:
     username: str | None = None
 
 
+# What a person who used /forget_me is called: their row stays, without a name, so the help
+# they gave is still counted. Telegram always gives a first name, so only they have none.
+FORMER_MEMBER = "a former member"
+
+
 def display_name(person: Person | None) -> str:
     if person is None:
         return "someone"
     name = person.first_name.strip()
     if name:
         return name
-    return f"@{person.username}" if person.username else "someone"
+    return f"@{person.username}" if person.username else FORMER_MEMBER

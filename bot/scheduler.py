@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
+from sqlalchemy.exc import IntegrityError
 from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
@@ -282,4 +283,10 @@ class Scheduler:
                 follow_ons = reminders.rows_for(outcome.then, row, now)
                 store.add_messages(session, follow_ons)
                 await self._plan_after(session, [row], now)
-            await session.commit()
+            try:
+                await session.commit()
+            except IntegrityError:
+                # Its circle was deleted while it was being sent: record it, plan nothing.
+                await session.rollback()
+                await store.finish(session, row.id, outcome.state, now, late)
+                await session.commit()

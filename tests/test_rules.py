@@ -88,6 +88,14 @@ PERMISSIONS = [
     (Action.EDIT_TEAM, C, False, False, True),
     (Action.EDIT_TEAM, M, False, False, False),
     (Action.EDIT_TEAM, S, False, False, False),
+    (Action.EXPORT, P, False, False, True),
+    (Action.EXPORT, C, False, False, False),
+    (Action.EXPORT, M, False, False, False),
+    (Action.EXPORT, S, False, False, False),
+    (Action.DELETE_CIRCLE, P, False, False, True),
+    (Action.DELETE_CIRCLE, C, False, False, False),
+    (Action.DELETE_CIRCLE, M, False, False, False),
+    (Action.DELETE_CIRCLE, S, False, False, False),
 ]
 
 

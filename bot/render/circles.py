@@ -184,6 +184,8 @@ def help_text(role: Role | None, in_group: bool, patient_name: str | None) -> st
             "/checkin — how are you today? (/checkins daily 19:00 to be asked)",
             "/report — a summary for your care team, with a chart and a PDF",
             "/ask <i>question</i> — save it for your next appointment; /questions lists them",
+            "/export — all your circle's data, as files",
+            "/delete_circle — delete the circle and everything in it",
             "",
         ]
     elif role == Role.COORDINATOR:
@@ -194,6 +196,9 @@ def help_text(role: Role | None, in_group: bool, patient_name: str | None) -> st
         lines.append("/settings — reminders, nudges and the morning summary")
     if role == Role.PATIENT:
         lines.append("/coordinator — reply to someone's message to let them organise with you")
+    if role != Role.PATIENT:
+        lines.append("/export — what I keep about you, as files (in our private chat)")
+        lines.append("/forget_me — I forget you; help you gave stays, from “a former member”")
     if in_group:
         lines.append("/setup — show the button to start a private chat with me")
     lines.append("/help — this message")

@@ -25,6 +25,8 @@ class Action(StrEnum):
     # The person's own health information: their check-ins, report and export, and whether
     # helpers are asked what they noticed. Nobody decides these for them.
     OWN_HEALTH_DATA = "own_health_data"
+    EXPORT = "export"  # all of the circle's data, as files
+    DELETE_CIRCLE = "delete_circle"  # the circle and everything in it, for good
 
 
 LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
@@ -61,5 +63,5 @@ def may(
             return is_claimer or role in LEADS
         case Action.CANCEL | Action.CHANGE_TIME:
             return is_requester or role in LEADS
-        case Action.SET_COORDINATOR | Action.OWN_HEALTH_DATA:
+        case Action.SET_COORDINATOR | Action.OWN_HEALTH_DATA | Action.EXPORT | Action.DELETE_CIRCLE:
             return role == Role.PATIENT
