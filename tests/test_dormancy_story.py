@@ -66,3 +66,16 @@ async def test_a_refused_group_message_also_puts_the_circle_to_rest(circle: Circ
     await circle.run_until(utc(26, 13))
     states = sorted(r.state for r in await circle.scheduled() if r.kind == MessageKind.NUDGE)
     assert states == [MessageState.HELD, MessageState.HELD]
+
+
+async def test_a_group_that_becomes_a_supergroup_gets_its_nudges_there(circle: Circle) -> None:
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, "/need ride to physio Friday 14:00")
+    new_id = -1009999999999
+    await circle.feed(circle.fake.group_migrated(circle.group_id, new_id, by_user_id=MARIA.id))
+    await circle.run_until(utc(25, 13))
+    nudge = circle.fake.last_message(new_id)
+    assert nudge.text.startswith("🔔 Still looking for someone")
+    # Claiming from the nudge in the new supergroup works, and the card there follows.
+    await circle.press(ANNA, nudge, "🙋 I'll do it")
+    assert "Taken by Anna" in circle.fake.message(new_id, nudge.message_id).text
