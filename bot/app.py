@@ -13,13 +13,14 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext
 from bot.delivery import Deliverer
+from bot.logs import ScopedUpdateProcessor, circle_scope_handler
 from bot.notify import Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -114,6 +115,10 @@ async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log, tell the person kindly, and carry on: one bad update never stops the bot."""
+    if update is None and isinstance(context.error, NetworkError):
+        # Telegram unreachable while polling: PTB tries again by itself; one line is enough.
+        log.warning("Telegram could not be reached (%s); trying again", context.error)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
@@ -151,6 +156,8 @@ def build_application(
         .rate_limiter(rate_limiter or default_rate_limiter())
         .post_init(on_start)
         .post_stop(on_stop)
+        # One update at a time, as before, each in its log scope (update and circle ids).
+        .concurrent_updates(ScopedUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
@@ -165,6 +172,7 @@ def build_application(
         notifier=notifier,
         scheduler=Scheduler(sm, clock, Deliverer(sm, notifier)),
     )
+    application.add_handler(circle_scope_handler(), group=-100)
     for group, handler in [
         *circle.handlers(),
         *needs.handlers(),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.resources import ResourcesError, load_resources
@@ -15,6 +17,10 @@ from bot.resources import ResourcesError, load_resources
 # one clear line at start-up instead of an "Unauthorized" from deep inside the network layer.
 _TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
+# What Telegram accepts as a webhook's secret_token (setWebhook).
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram only posts to https; plain http is for a local Bot API server or tests.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 DEFAULT_DATABASE_URL = "sqlite:///carecircle.sqlite3"
 
@@ -36,6 +42,18 @@ class Settings(BaseSettings):
     polling_timeout: int = Field(default=30, ge=0, le=60)
     # What /resources shows; None: the list shipped in bot/data/resources.toml.
     resources_file: Path | None = None
+    log_format: Literal["text", "json"] = "text"
+    # Webhook mode when webhook_url is set; long polling otherwise.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Where the webhook server takes updates; None: the path of webhook_url (a reverse proxy
+    # that rewrites paths sets it).
+    webhook_path: str | None = None
+    # GET /healthz for the operator; None: off.
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_listen: str = "127.0.0.1"
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -73,6 +91,58 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_API_URL must start with http:// or https://.")
         return value.rstrip("/")
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _known_format(cls, value: object) -> object:
+        text = str(value).strip().lower()
+        if text not in ("text", "json"):
+            raise ValueError("LOG_FORMAT must be text or json.")
+        return text
+
+    @field_validator("webhook_url", "webhook_secret", "webhook_path", "health_port", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        local_http = parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS
+        if not parts.hostname or not (parts.scheme == "https" or local_http):
+            raise ValueError(
+                "WEBHOOK_URL must be the public https:// address Telegram posts updates to, "
+                "e.g. https://bot.example.org/telegram."
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_SHAPE.match(value.get_secret_value().strip()):
+            raise ValueError(
+                "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule); e.g. the output of: openssl rand -hex 32"
+            )
+        return None if value is None else SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str | None) -> str | None:
+        return None if value is None else "/" + value.strip().strip("/")
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET is not set; webhook mode needs it so only Telegram can post "
+                "updates (e.g. the output of: openssl rand -hex 32)"
+            )
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -101,6 +171,21 @@ class Settings(BaseSettings):
     @property
     def database_kind(self) -> str:
         return "PostgreSQL" if self.database_url.startswith("postgresql") else "SQLite"
+
+    @property
+    def mode(self) -> Literal["webhook", "polling"]:
+        return "webhook" if self.webhook_url is not None else "polling"
+
+    @property
+    def secret_token(self) -> str | None:
+        return None if self.webhook_secret is None else self.webhook_secret.get_secret_value()
+
+    @property
+    def webhook_url_path(self) -> str:
+        """Where the webhook server listens: WEBHOOK_PATH, or the path of WEBHOOK_URL."""
+        if self.webhook_path is not None:
+            return self.webhook_path
+        return "/" + urlsplit(self.webhook_url or "").path.strip("/")
 
 
 def async_database_url(url: str) -> str:
@@ -143,6 +228,8 @@ def load_settings() -> Settings:
             field = ".".join(str(part) for part in item["loc"]).upper()
             if item["type"] == "missing":
                 problems.append(f"{field} is not set (put it in the environment or in .env)")
-            else:
+            elif item["type"] == "value_error":
                 problems.append(str(item["msg"]).removeprefix("Value error, "))
+            else:  # pydantic's own words ("Input should be …") do not say which setting
+                problems.append(f"{field}: {item['msg']}")
         raise SettingsError("; ".join(problems)) from None

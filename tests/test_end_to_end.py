@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -59,15 +60,23 @@ def bot_env(api_url: str, database: Path) -> dict[str, str]:
     return env
 
 
-async def start_bot(api_url: str, database: Path, workdir: Path, name: str) -> RunningBot:
+async def start_bot(
+    api_url: str,
+    database: Path,
+    workdir: Path,
+    name: str,
+    extra_env: dict[str, str] | None = None,
+) -> RunningBot:
     log_path = workdir / f"{name}.log"
+    env = bot_env(api_url, database)
+    env.update(extra_env or {})
     with log_path.open("w") as log_file:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
             cwd=workdir,
-            env=bot_env(api_url, database),
+            env=env,
             stdout=log_file,
             stderr=log_file,
         )
@@ -75,15 +84,20 @@ async def start_bot(api_url: str, database: Path, workdir: Path, name: str) -> R
 
 
 @pytest.fixture
-async def served_fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
+async def fake_server() -> AsyncIterator[FakeTelegramHTTPServer]:
     fake = FakeTelegram(token=TOKEN)
     fake.add_user(MARIA.id, MARIA.name)
     fake.add_user(ANNA.id, ANNA.name)
     fake.add_group(GROUP_ID, "Maria's helpers", supergroup=True)
     server = FakeTelegramHTTPServer(fake)
-    url = await server.start()
-    yield fake, url
+    await server.start()
+    yield server
     await server.stop()
+
+
+@pytest.fixture
+def served_fake(fake_server: FakeTelegramHTTPServer) -> tuple[FakeTelegram, str]:
+    return fake_server.fake, fake_server.base_url
 
 
 async def test_setup_post_and_claim_through_the_real_entry_point(
@@ -119,6 +133,9 @@ async def test_setup_post_and_claim_through_the_real_entry_point(
     assert fake.violations == []
     assert TOKEN not in log, "the bot token leaked into the log"
     assert "CareCircle starting: mode=polling database=SQLite timezone=Europe/Berlin" in log
+    assert "health=off" in log
+    # Lines written while an update is handled say which update and circle they belong to.
+    assert re.search(r"Z DEBUG \S+ update=\d+ circle=\d+ Calling Bot API endpoint `send", log)
 
     # A second start on the same database keeps everything.
     again = await start_bot(url, database, tmp_path, "second")
@@ -166,6 +183,18 @@ async def run_once(env_changes: dict[str, str | None], tmp_path: Path) -> tuple[
         ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE 'Mars/Olympus' is not an IANA"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with sqlite:///"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json"),
+        ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET is not set"),
+        (
+            {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "no spaces"},
+            "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+        ),
+        (
+            {"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "s3cret"},
+            "WEBHOOK_URL must be the public https:// address",
+        ),
+        ({"WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT: Input should be less than or equal to 65535"),
+        ({"HEALTH_PORT": "http"}, "HEALTH_PORT: Input should be a valid integer"),
     ],
 )
 async def test_a_bad_setting_stops_start_up_with_one_clear_line(
@@ -184,3 +213,29 @@ async def test_unreachable_telegram_stops_with_one_line_and_no_token(tmp_path: P
     assert code == 2
     assert "cannot reach Telegram at http://127.0.0.1:9" in err
     assert TOKEN not in err
+
+
+async def test_polling_carries_on_after_network_errors(
+    fake_server: FakeTelegramHTTPServer, tmp_path: Path
+) -> None:
+    """Telegram unreachable for a while (a dropped connection, a 502 from its proxy) while
+    polling: PTB retries getUpdates, the bot keeps running and answers the next message."""
+    fake = fake_server.fake
+    bot = await start_bot(fake_server.base_url, tmp_path / "db.sqlite3", tmp_path, "flaky")
+    try:
+        await eventually(lambda: bool(fake.calls_of("getUpdates")), "polling started")
+        fake_server.drop_next("getUpdates")
+        fake.fail_next("getUpdates", 502, "Bad Gateway")
+        await eventually(
+            lambda: any(c.status == 502 for c in fake.calls_of("getUpdates")), "both errors seen"
+        )
+        assert fake_server.dropped == ["getUpdates"]
+        fake.user_sends(MARIA.id, MARIA.id, "/start")
+        await eventually(lambda: bool(fake.bot_messages(MARIA.id)), "Maria answered")
+        assert bot.process.returncode is None, "the bot stopped"
+    finally:
+        log = await bot.stop()
+    assert "telegram.error.NetworkError: Bad Gateway" in log
+    assert "Server disconnected without sending a response" in log
+    assert TOKEN not in log
+    assert fake.violations == []

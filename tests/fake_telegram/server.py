@@ -49,6 +49,7 @@ _DEFAULT_ALLOWED = frozenset(
     }
 )
 
+_LOCAL_HTTP = ("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/")
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -264,6 +265,7 @@ class FakeTelegram:
         self.callback_answers: list[tuple[str, str | None, bool]] = []
         self.chat_actions: list[tuple[int, str]] = []
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
         self.pending_updates: list[JSON] = []
         self._next_update_id = 100000001
         self._allowed_updates: frozenset[str] = _DEFAULT_ALLOWED
@@ -362,11 +364,28 @@ class FakeTelegram:
         update: JSON = {"update_id": self._next_update_id, kind: payload}
         self._next_update_id += 1
         self.pending_updates.append(update)
+        self._wake_waiters()
+        return copy.deepcopy(update)
+
+    def _wake_waiters(self) -> None:
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.get_loop().call_soon_threadsafe(_resolve, waiter)
         self._waiters.clear()
-        return copy.deepcopy(update)
+
+    def news(self) -> asyncio.Future[None]:
+        """Resolves when an update is queued or the webhook changes (for webhook delivery)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        return waiter
+
+    def deliverable_updates(self) -> list[JSON]:
+        """What Telegram would deliver now, oldest first (kept until confirmed)."""
+        return copy.deepcopy(self._deliverable())
+
+    def confirm_update(self, update_id: int) -> None:
+        """The bot took this update (getUpdates offset, or a 2xx answer to a webhook post)."""
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] != update_id]
 
     def _store(self, chat: _Chat, message: StoredMessage) -> StoredMessage:
         chat.messages.append(message)
@@ -850,14 +869,27 @@ class FakeTelegram:
 
     async def _api_deleteWebhook(self, values: JSON) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = None
         if values.get("drop_pending_updates"):
             self.pending_updates.clear()
+        self._wake_waiters()
         return True
 
     async def _api_setWebhook(self, values: JSON) -> bool:
-        self.webhook_url = str(values["url"])
+        url = str(values["url"])
+        # Telegram only posts to https. Plain http to this machine is allowed because the
+        # tests run the bot's webhook server on 127.0.0.1 without a certificate.
+        if not url.startswith("https://") and not url.startswith(_LOCAL_HTTP):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+        self.webhook_url = url
+        secret = values.get("secret_token")
+        self.webhook_secret = None if secret is None else str(secret)
+        allowed = values.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = frozenset(allowed) if allowed else _DEFAULT_ALLOWED
         if values.get("drop_pending_updates"):
             self.pending_updates.clear()
+        self._wake_waiters()
         return True
 
     async def _api_getWebhookInfo(self, values: JSON) -> JSON:

@@ -104,6 +104,22 @@ class FakeTelegramHTTPServer:
         self.port = port
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._drops: dict[str, int] = {}
+        self.dropped: list[str] = []
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Close the connection instead of answering the next calls of this method, as a
+        flaky network or a restarting proxy does (the bot sees a network error)."""
+        self._drops[method] = self._drops.get(method, 0) + times
+
+    def _take_drop(self, target: str) -> bool:
+        match = _BOT_PATH.match(unquote(urlsplit(target).path))
+        method = match.group("method") if match else ""
+        if self._drops.get(method, 0) <= 0:
+            return False
+        self._drops[method] -= 1
+        self.dropped.append(method)
+        return True
 
     @property
     def base_url(self) -> str:
@@ -145,6 +161,8 @@ class FakeTelegramHTTPServer:
                 if request is None:
                     break
                 method, target, headers, body = request
+                if self._take_drop(target):
+                    break
                 status, payload = await self._respond(method, target, headers, body)
                 keep_alive = headers.get("connection", "").lower() != "close"
                 phrase = (
