@@ -46,12 +46,13 @@ class RunningBot:
         return self.log_path.read_text()
 
 
-def bot_env(api_url: str, database: Path) -> dict[str, str]:
+def bot_env(api_url: str, database: Path | str) -> dict[str, str]:
+    """`database` is a SQLite file, or a whole URL (a PostgreSQL database)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api_url,
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database if isinstance(database, str) else f"sqlite:///{database}",
         DEFAULT_TIMEZONE="Europe/Berlin",
         LOG_LEVEL="DEBUG",
         POLLING_TIMEOUT="1",
@@ -62,7 +63,7 @@ def bot_env(api_url: str, database: Path) -> dict[str, str]:
 
 async def start_bot(
     api_url: str,
-    database: Path,
+    database: Path | str,
     workdir: Path,
     name: str,
     extra_env: dict[str, str] | None = None,
@@ -100,11 +101,14 @@ def served_fake(fake_server: FakeTelegramHTTPServer) -> tuple[FakeTelegram, str]
     return fake_server.fake, fake_server.base_url
 
 
+@pytest.mark.both_databases
 async def test_setup_post_and_claim_through_the_real_entry_point(
-    served_fake: tuple[FakeTelegram, str], tmp_path: Path
+    served_fake: tuple[FakeTelegram, str], tmp_path: Path, database_url: str
 ) -> None:
     fake, url = served_fake
-    database = tmp_path / "data" / "carecircle.sqlite3"
+    # SQLite in a folder that does not exist yet (start-up makes it), or a PostgreSQL database.
+    postgres = database_url.startswith("postgresql")
+    database: Path | str = database_url if postgres else tmp_path / "data" / "carecircle.sqlite3"
     bot = await start_bot(url, database, tmp_path, "first")
     try:
         await eventually(lambda: bool(fake.commands("all_group_chats")), "commands registered")
@@ -132,7 +136,8 @@ async def test_setup_post_and_claim_through_the_real_entry_point(
         log = await bot.stop()
     assert fake.violations == []
     assert TOKEN not in log, "the bot token leaked into the log"
-    assert "CareCircle starting: mode=polling database=SQLite timezone=Europe/Berlin" in log
+    kind = "PostgreSQL" if postgres else "SQLite"
+    assert f"CareCircle starting: mode=polling database={kind} timezone=Europe/Berlin" in log
     assert "health=off" in log
     # Lines written while an update is handled say which update and circle they belong to.
     assert re.search(r"Z DEBUG \S+ update=\d+ circle=\d+ Calling Bot API endpoint `send", log)
