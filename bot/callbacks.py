@@ -169,7 +169,10 @@ Button = (
     | DataButton
 )
 
-_MAX_ID = 10**12
+# Row ids are INTEGER on PostgreSQL: a larger one is not ours, and the query would fail.
+_MAX_ID = 2**31
+# Telegram user ids have at most 52 significant bits.
+_MAX_USER_ID = 2**52
 
 
 def encode(button: Button) -> str:
@@ -198,8 +201,14 @@ def encode(button: Button) -> str:
 
 def decode(data: object) -> Button | None:
     """None for anything we did not make (old buttons, other bots, tampering)."""
-    if not isinstance(data, str) or len(data.encode()) > 64:
+    if not isinstance(data, str) or len(data.encode(errors="surrogatepass")) > 64:
         return None
+    button = _decode(data)
+    # Only as we write it: "n:c:007:k" or other digits ("٣") are not a button we made.
+    return button if button is not None and encode(button) == data else None
+
+
+def _decode(data: str) -> Button | None:
     parts = data.split(":")
     try:
         if parts[0] == "n" and len(parts) == 4 and parts[2].isdigit():
@@ -236,7 +245,10 @@ def decode(data: object) -> Button | None:
             return CheckInButton(CheckInAction(parts[1]), check_in_id, parts[3])
         if parts[0] == "x" and len(parts) == 3 and parts[2].isdigit():
             target_id = int(parts[2])
-            return DataButton(DataAction(parts[1]), target_id) if 0 < target_id < _MAX_ID else None
+            action = DataAction(parts[1])
+            of_a_person = action in (DataAction.FORGET, DataAction.KEEP_ME)
+            limit = _MAX_USER_ID if of_a_person else _MAX_ID
+            return DataButton(action, target_id) if 0 < target_id < limit else None
     except ValueError:
         return None
     return None

@@ -185,6 +185,15 @@ _JOINABLE_GAP_RE: Final = re.compile(
     rf"^[\s,;:\-–—()]*(?:{_CONNECTORS}\b)?[\s,;:\-–—()]*$", re.IGNORECASE
 )
 
+# The person's words quoted back in an error are shortened: a reply must fit in one
+# Telegram message (4096 characters), whatever was typed.
+_QUOTE_AT_MOST: Final = 60
+
+
+def _quote(words: str) -> str:
+    return words if len(words) <= _QUOTE_AT_MOST else words[: _QUOTE_AT_MOST - 1].rstrip() + "…"
+
+
 # Needs are for the coming weeks; anything this far off is a misreading
 # ("at 1030" as the year 1030) or a typo in the year.
 _MAX_AHEAD: Final = timedelta(days=400)
@@ -239,7 +248,7 @@ def part_of_day_when(day: date, part: str, tz: ZoneInfo) -> When:
     label = _PART_ALIASES.get(part.strip().lower())
     if label is None:
         raise WhenUnclear(
-            f'I don\'t know the part of the day "{part}". '
+            f'I don\'t know the part of the day "{_quote(part)}". '
             'Please choose "morning", "afternoon" or "evening".'
         )
     first_hour, last_hour = PARTS_OF_DAY[label]
@@ -418,7 +427,7 @@ def _roll_day_of_month(found: datetime, base: datetime) -> datetime:
 
 def _unclear(phrase: str) -> WhenUnclear:
     return WhenUnclear(
-        f'Sorry, I couldn\'t understand the time "{phrase}". '
+        f'Sorry, I couldn\'t understand the time "{_quote(phrase)}". '
         f"Could you write it differently? For example {_EXAMPLE}."
     )
 
@@ -451,7 +460,7 @@ def _interpret(phrase: str, shown: str, tz: ZoneInfo, now: datetime) -> When:
 
     if found > base + _MAX_AHEAD or found.year < base.year - 1:
         raise WhenUnclear(
-            f'Sorry, the date "{shown}" doesn\'t look right to me. '
+            f'Sorry, the date "{_quote(shown)}" doesn\'t look right to me. '
             'Could you check it? For example "3 December 18:30" or "2026-12-01 09:30".'
         )
 
@@ -470,7 +479,7 @@ def _interpret(phrase: str, shown: str, tz: ZoneInfo, now: datetime) -> When:
             raise _unclear(clock.group(0))
         return day_when(found.date(), tz)
     raise WhenUnclear(
-        f'"{shown}" is a bit broad for me. Which day would suit? '
+        f'"{_quote(shown)}" is a bit broad for me. Which day would suit? '
         'For example "next Tuesday", "Friday morning" or "3 December".'
     )
 
@@ -483,7 +492,7 @@ def _ensure_not_past(when: When, now: datetime, shown: str, example: str) -> Whe
     deadline = _deadline(when)
     if deadline is not None and deadline < now:
         raise WhenInPast(
-            f'"{shown}" has already passed. '
+            f'"{_quote(shown)}" has already passed. '
             f'Please choose a time that is still to come, for example "{example}".'
         )
     return when
@@ -540,8 +549,8 @@ def split_need_text(text: str, tz: ZoneInfo, now: datetime) -> NeedText:
         for (_, end), (start, _) in itertools.pairwise(spans):
             if not _JOINABLE_GAP_RE.match(rewritten.text[end:start]):
                 listed = " and ".join(
-                    f'"{_original_text(rewritten, original, span)}"' for span in spans
-                )
+                    f'"{_quote(_original_text(rewritten, original, span))}"' for span in spans[:3]
+                ) + (f" and {len(spans) - 3} more" if len(spans) > 3 else "")
                 raise WhenUnclear(
                     f"I found more than one time ({listed}). Please give just one, "
                     'for example "lunch Friday 12:30".'
@@ -569,7 +578,7 @@ def split_need_text(text: str, tz: ZoneInfo, now: datetime) -> NeedText:
     if leftover is not None:
         raise _unclear(leftover)
     when = _interpret(rewritten.text[start:end], shown, tz, now)
-    example = f"{description} tomorrow 14:00" if description else "tomorrow 14:00"
+    example = f"{_quote(description)} tomorrow 14:00" if description else "tomorrow 14:00"
     _ensure_not_past(when, now, shown, example)
     return NeedText(description=description, when=when, time_phrase=shown)
 
@@ -623,12 +632,14 @@ def parse_time_on_day(text: str, day: date, tz: ZoneInfo, now: datetime) -> When
         )
         data = parser.get_date_data(rewritten)
         if data.date_obj is None or data.period != "time":
-            raise WhenUnclear(f'Sorry, I couldn\'t understand the time "{shown}". {example}')
+            raise WhenUnclear(
+                f'Sorry, I couldn\'t understand the time "{_quote(shown)}". {example}'
+            )
         when = _exact_when(datetime.combine(day, data.date_obj.time()), tz)
     deadline = _deadline(when)
     if deadline is not None and deadline < now:
         raise WhenInPast(
-            f'"{shown}" on {format_when(day_when(day, tz), tz, now)} has already passed. '
+            f'"{_quote(shown)}" on {format_when(day_when(day, tz), tz, now)} has already passed. '
             "Please choose a later time or another day."
         )
     return when

@@ -30,7 +30,15 @@ from bot.services import needs as need_service
 from bot.services.circles import CircleView
 from bot.services.drafts import Draft, Step
 from bot.services.needs import NeedCard
-from bot.timeparse import NO_TIME, When, WhenError, day_when, parse_time_on_day, part_of_day_when
+from bot.timeparse import (
+    NO_TIME,
+    PARTS_OF_DAY,
+    When,
+    WhenError,
+    day_when,
+    parse_time_on_day,
+    part_of_day_when,
+)
 from handlers.cards import publish
 from handlers.common import command, is_group, real_sender
 from storage.models import NeedStatus
@@ -185,6 +193,8 @@ async def _on_button(
         )
         return
     if button.step == WizardStep.TIME and draft.step == Step.TIME and draft.day is not None:
+        if button.value != "day" and button.value not in PARTS_OF_DAY:
+            return  # not one of our buttons ("w:time:" raised WhenUnclear)
         when = (
             day_when(draft.day, circle.zone)
             if button.value == "day"

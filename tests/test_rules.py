@@ -110,7 +110,7 @@ def test_who_may_do_what(
     "button",
     [
         NeedButton(NeedAction.CLAIM, 1),
-        NeedButton(NeedAction.CANCEL, 999_999_999_999, Origin.BOARD),
+        NeedButton(NeedAction.CANCEL, 2**31 - 1, Origin.BOARD),
         NeedButton(NeedAction.DONE, 42, Origin.MINE),
         WizardButton(WizardStep.CATEGORY, "household"),
         WizardButton(WizardStep.DAY, "20261231"),

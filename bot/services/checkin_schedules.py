@@ -326,7 +326,9 @@ async def _remove_pending(
             col(ScheduledMessage.kind) == kind,
             col(ScheduledMessage.circle_id) == circle_id,
             col(ScheduledMessage.recipient_id) == recipient_id,
-            col(ScheduledMessage.state) == MessageState.PENDING,
+            # Held too (the bot was out of the group): the old schedule's prompt would
+            # otherwise come back beside the new one when the bot is added again.
+            col(ScheduledMessage.state).in_([MessageState.PENDING, MessageState.HELD]),
         )
     )
 

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -268,12 +268,12 @@ def canonical_zone(text: str) -> str | None:
     if not name or ("/" not in name and name.upper() != "UTC"):
         # Single words such as "Berlin" are not zones; bare abbreviations mislead (CST).
         return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        lowered = {z.lower(): z for z in available_timezones()}
-        return lowered.get(name.lower())
-    return name
+    # Only the zones on offer: ZoneInfo also opens a folder ("America/Indiana" raised
+    # IsADirectoryError) and the leap-second copies ("right/Europe/Berlin" reads an hour off).
+    zones = available_timezones()
+    if name in zones:
+        return name
+    return {z.lower(): z for z in zones}.get(name.lower())
 
 
 async def set_timezone(

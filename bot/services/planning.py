@@ -52,8 +52,10 @@ def format_leads(leads: tuple[int, ...]) -> str:
 
 
 def parse_leads(stored: str) -> tuple[int, ...]:
-    """The stored "1440,120" form; largest first."""
-    return tuple(sorted((int(part) for part in stored.split(",") if part.strip()), reverse=True))
+    """The stored "1440,120" form; largest first. A part that is not a number is left out
+    rather than failing every plan of the circle."""
+    parts = (part.strip() for part in stored.split(","))
+    return tuple(sorted((int(p) for p in parts if p.isascii() and p.isdecimal()), reverse=True))
 
 
 def anchor(when: When, tz: ZoneInfo) -> datetime | None:

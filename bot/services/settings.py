@@ -218,7 +218,7 @@ def _read_choice(setting: Setting, what: str) -> Choice | None:
     if what == _OFF_VALUE:
         return Choice(setting, leads=())
     parts = what.split(",")
-    if not all(part.isdigit() and len(part) <= 5 for part in parts):
+    if not all(part.isascii() and part.isdigit() and len(part) <= 5 for part in parts):
         return None
     leads = check_leads([int(part) for part in parts])
     return None if isinstance(leads, Problem) else Choice(setting, leads=leads)
@@ -227,7 +227,8 @@ def _read_choice(setting: Setting, what: str) -> Choice | None:
 def read_press(button: SettingsButton) -> Press | None:
     """None for a button we did not make (or no longer understand)."""
     circle, _, what = button.value.partition(".")
-    if not circle.isdigit() or not 0 < int(circle) < 10**12:
+    # ASCII digits only ("²" is a digit int() cannot read); a circle id is a PostgreSQL INTEGER.
+    if not (circle.isascii() and circle.isdigit()) or not 0 < int(circle) < 2**31:
         return None
     circle_id = int(circle)
     match button.key:

@@ -369,7 +369,8 @@ def read_contact(text: str) -> ContactDraft | Unreadable:
 
 def _number(text: str) -> int | None:
     value = text.strip().lstrip("#").rstrip(".:")
-    return int(value) if value.isdigit() and 0 < int(value) <= 1000 else None
+    digits = value.isascii() and value.isdigit()  # "²" is a digit that int() cannot read
+    return int(value) if digits and 0 < int(value) <= 1000 else None
 
 
 def _read_edit(text: str) -> Edit | Unreadable:
