@@ -201,7 +201,12 @@ def encode(button: Button) -> str:
 
 def decode(data: object) -> Button | None:
     """None for anything we did not make (old buttons, other bots, tampering)."""
-    if not isinstance(data, str) or len(data.encode(errors="surrogatepass")) > 64:
+    if not isinstance(data, str):
+        return None
+    try:
+        if len(data.encode()) > 64:
+            return None
+    except UnicodeEncodeError:  # a lone surrogate: not text that Telegram (or we) send
         return None
     button = _decode(data)
     # Only as we write it: "n:c:007:k" or other digits ("٣") are not a button we made.

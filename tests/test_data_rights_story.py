@@ -536,7 +536,7 @@ def test_confirmation_buttons_are_short_and_read_back() -> None:
         DataButton(DataAction.FORGET, 103),
         DataButton(DataAction.KEEP_ME, 7_000_000_001),
         DataButton(DataAction.DELETE, 1),
-        DataButton(DataAction.KEEP_CIRCLE, 999_999_999_999),
+        DataButton(DataAction.KEEP_CIRCLE, 2**31 - 1),
     ):
         data = encode(button)
         assert data.startswith("x:") and len(data.encode()) < 64

@@ -73,7 +73,7 @@ from tests.fake_telegram import FakeMessage
 from tests.fake_telegram.server import BOT_USERNAME
 
 SEED = int(os.environ.get("CARECIRCLE_FUZZ_SEED", "20261125"))
-UPDATES = int(os.environ.get("CARECIRCLE_FUZZ_UPDATES", "300"))
+UPDATES = int(os.environ.get("CARECIRCLE_FUZZ_UPDATES", "600"))
 CHECK_DATABASE_EVERY = 50
 
 # Members with names that must be escaped in HTML, or that run right to left.
@@ -378,6 +378,7 @@ class Fuzzer:
     bot_in_group: bool = True
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
     _seen_records: int = 0
     _seen_violations: int = 0
 
@@ -556,6 +557,8 @@ class Fuzzer:
         if forged is not None:
             update["callback_query"]["data"] = forged
         await self.feed(update)
+        if self.circle.fake.callback_answer_for(update["callback_query"]["id"]) is None:
+            self.unanswered.append(f"{'forged' if forged else 'real'} {forged or data!r}")
         what = f"forged {forged!r} on" if forged is not None else f"{data!r} on"
         return f"{_who(person)} presses {what} message {message.message_id} in {message.chat_id}"
 
@@ -925,6 +928,7 @@ def _summary(fuzzer: Fuzzer) -> str:
     lines += [f"{n:5} answer {text!r}" for text, n in answers.most_common(40)]
     lines += [f"{n:5} says {text!r}" for text, n in texts.most_common(120)]
     lines += [f"warning: {w[:200]}" for w in fuzzer.warnings[:40]]
+    lines += [f"{n:5} unanswered {data}" for data, n in Counter(fuzzer.unanswered).most_common()]
     return "\n".join(lines)
 
 

@@ -432,7 +432,7 @@ def test_team_changes_are_read_forgivingly(typed: str, expected: team_service.Co
 
 
 @pytest.mark.parametrize(
-    "button", [TeamButton(TeamAction.REMOVE, 1), TeamButton(TeamAction.KEEP, 999_999_999_999)]
+    "button", [TeamButton(TeamAction.REMOVE, 1), TeamButton(TeamAction.KEEP, 2**31 - 1)]
 )
 def test_team_buttons_round_trip_and_stay_short(button: Button) -> None:
     data = encode(button)

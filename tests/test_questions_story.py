@@ -201,7 +201,7 @@ async def test_a_long_list_stays_within_telegram_limits(circle: Circle) -> None:
     "button",
     [
         QuestionButton(QuestionAction.ANSWERED, 1),
-        QuestionButton(QuestionAction.REOPEN, 999_999_999_999),
+        QuestionButton(QuestionAction.REOPEN, 2**31 - 1),
         QuestionButton(QuestionAction.SHOW_ANSWERED, 42),
         QuestionButton(QuestionAction.SHOW_OPEN, 42),
     ],
