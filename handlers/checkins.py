@@ -49,7 +49,7 @@ from bot.services.checkins import (
     VoiceNote,
 )
 from handlers.circle import require_circle
-from handlers.common import asked, command, is_group, is_private, real_sender
+from handlers.common import asked, command, is_group, is_private, real_sender, typed_text
 from storage.models import CheckInKind
 
 log = logging.getLogger(__name__)
@@ -375,14 +375,14 @@ async def check_in_words(update: Update, context: Context) -> None:
     user = real_sender(update)
     if message is None or user is None or not is_private(update.effective_chat):
         return
-    if message.text is None and message.voice is None:
+    if typed_text(message) is None and message.voice is None:
         return
     app = app_context(context)
     now = app.clock.now()
     view = await checkins.waiting_for_words(app.sm, user.id, now)
     if view is None:
         return
-    if message.text is not None:
+    if typed_text(message) is not None:
         need_since = await checkins.need_flow_waiting_since(app.sm, message.chat.id, user.id)
         if need_since is not None and need_since > (view.finished_at or view.started_at):
             return  # the words answer the /need begun after this check-in
@@ -407,7 +407,7 @@ async def _take_note(
     if message.voice is not None:
         given = VoiceNote(message.voice.file_id, _seconds(message.voice))
     else:
-        given = Note(message.text or "")
+        given = Note(typed_text(message) or "")
     result = await checkins.answer(app.sm, view.user_id, view.id, given, app.clock.now())
     done = result.check_in
     if result.outcome != Outcome.SAVED or done is None:
@@ -418,7 +418,8 @@ async def _take_note(
     if shown is not None:
         await app.notifier.edit(shown[0], shown[1], texts.note_settled(done), None)
     text = texts.finished_text(done)
-    if message.text is not None and len(message.text.strip()) > MAX_NOTE:
+    words = typed_text(message)
+    if words is not None and len(words.strip()) > MAX_NOTE:
         text += "\n\n" + texts.NOTE_TRIMMED
     sent = await message.reply_text(
         text, parse_mode=ParseMode.HTML, reply_markup=texts.finished_keyboard(done)
@@ -427,15 +428,16 @@ async def _take_note(
 
 
 async def _take_line(app: AppContext, message: Message, view: CheckInView) -> None:
-    if message.text is None:
+    words = typed_text(message)
+    if words is None:
         await message.reply_text(
             texts.VOICE_FOR_LINE, reply_markup=texts.private_only_keyboard(view)
         )
         return
-    line = checkins.check_line(message.text)
+    line = checkins.check_line(words)
     if isinstance(line, LineProblem):
         await message.reply_text(
-            texts.line_problem(line, len(message.text.strip())),
+            texts.line_problem(line, len(words.strip())),
             reply_markup=texts.private_only_keyboard(view),
         )
         return

@@ -74,5 +74,11 @@ async def asked(update: Update) -> Asked | None:
     if user is None:
         await message.reply_text(ANONYMOUS_REPLY)
         return None
-    parts = (message.text or "").split(maxsplit=1)
+    parts = (typed_text(message) or "").split(maxsplit=1)
     return Asked(message, chat, user, parts[1].strip() if len(parts) > 1 else "")
+
+
+def typed_text(message: Message) -> str | None:
+    """What the person typed, without NUL characters: PostgreSQL cannot store them and
+    Telegram has no use for them."""
+    return message.text.replace("\x00", "") if message.text is not None else None

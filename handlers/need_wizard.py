@@ -40,7 +40,7 @@ from bot.timeparse import (
     part_of_day_when,
 )
 from handlers.cards import publish
-from handlers.common import command, is_group, real_sender
+from handlers.common import command, is_group, real_sender, typed_text
 from storage.models import NeedStatus
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -265,7 +265,8 @@ async def _post(
 async def wizard_text(update: Update, context: Context) -> None:
     message = update.effective_message
     user = real_sender(update)
-    if message is None or user is None or message.text is None:
+    typed = typed_text(message) if message is not None else None
+    if message is None or user is None or typed is None:
         return
     in_group = is_group(message.chat)
     if in_group:
@@ -283,19 +284,19 @@ async def wizard_text(update: Update, context: Context) -> None:
         return
     now = app.clock.now()
     if draft.step == Step.DESCRIBE:
-        problem = need_service.check_description(message.text)
+        problem = need_service.check_description(typed)
         if problem is not None:
             await message.reply_text(
-                need_texts.description_problem_text(problem, len(message.text.strip())),
+                need_texts.description_problem_text(problem, len(typed.strip())),
                 reply_markup=_force_reply(in_group),
             )
             return
-        await drafts.describe(app.sm, message.chat.id, user.id, message.text)
+        await drafts.describe(app.sm, message.chat.id, user.id, typed)
         await message.reply_text(texts.ask_day(), reply_markup=texts.day_keyboard())
         return
     if draft.step == Step.TIME and draft.day is not None:
         try:
-            when = parse_time_on_day(message.text, draft.day, circle.zone, now)
+            when = parse_time_on_day(typed, draft.day, circle.zone, now)
         except WhenError as error:
             await message.reply_text(str(error), reply_markup=_force_reply(in_group))
             return

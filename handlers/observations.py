@@ -16,7 +16,7 @@ from bot.context import AppContext, app_context
 from bot.render import observations as texts
 from bot.services import observations as service
 from bot.services.circles import CircleView
-from handlers.common import Asked, is_group, real_sender
+from handlers.common import Asked, is_group, real_sender, typed_text
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,11 @@ async def reply(update: Update, context: Context) -> None:
         return
     app = app_context(context)
     noticed = await service.answer(
-        app.sm, user.id, message.reply_to_message.message_id, message.text or "", app.clock.now()
+        app.sm,
+        user.id,
+        message.reply_to_message.message_id,
+        typed_text(message) or "",
+        app.clock.now(),
     )
     if noticed is None:
         return

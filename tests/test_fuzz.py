@@ -1037,19 +1037,10 @@ async def test_a_check_in_schedule_changed_while_the_bot_is_out_of_the_group_ask
     assert await database_problems(circle) == []
 
 
-# --- what the fuzz found and is not fixed yet ----------------------------------------------
+# --- what the fuzz found ---------------------------------------------------------------------
 
 
 @pytest.mark.both_databases
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A U+0000 in what people type is stored as typed: PostgreSQL refuses it (asyncpg: "
-        "invalid byte sequence for encoding UTF8: 0x00) and the person gets 'Sorry — "
-        "something went wrong'; SQLite keeps it and it is echoed back to Telegram. "
-        "Needs one place that drops NUL from incoming text (not a few-line fix)."
-    ),
-)
 async def test_a_nul_character_in_what_people_type_is_dropped(
     circle: Circle, caplog: pytest.LogCaptureFixture
 ) -> None:
