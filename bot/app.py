@@ -41,6 +41,7 @@ from handlers import (
     team,
 )
 from handlers import settings as settings_command
+from handlers.common import stale_buttons
 from storage.db import session_maker
 
 log = logging.getLogger(__name__)
@@ -191,5 +192,6 @@ def build_application(
         *data_rights.handlers(),
     ]:
         application.add_handler(handler, group=group)
+    application.add_handler(stale_buttons(), group=0)
     application.add_error_handler(on_error)
     return application

@@ -23,7 +23,15 @@ from bot.render import circles as texts
 from bot.render.common import start_button
 from bot.services import circles
 from bot.services.circles import CircleView, TimezoneOutcome
-from handlers.common import ANONYMOUS_REPLY, command, is_group, is_private, person_of, real_sender
+from handlers.common import (
+    ANONYMOUS_REPLY,
+    command,
+    is_group,
+    is_private,
+    person_of,
+    real_sender,
+    typed_text,
+)
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -119,7 +127,9 @@ async def start(update: Update, context: Context) -> None:
     if message is None or user is None or not is_private(update.effective_chat):
         return
     app = app_context(context)
-    payload = context.args[0] if context.args else ""
+    # As typed, not context.args: a NUL in the payload failed the invite lookup on PostgreSQL.
+    words = (typed_text(message) or "").split()
+    payload = words[1] if len(words) > 1 else ""
     if payload.startswith("c") and len(payload) > 1:
         joined = await circles.link_by_invite(app.sm, payload[1:], person_of(user), app.clock.now())
         if joined is None:

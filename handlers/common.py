@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Chat, Message, Update, User
-from telegram.ext import CommandHandler, filters
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.people import PersonInfo
+
+log = logging.getLogger(__name__)
 
 # Telegram's stand-in for an anonymous group admin: we cannot tell who that is.
 ANONYMOUS_ADMIN_ID = 1087968824
@@ -82,3 +86,23 @@ def typed_text(message: Message) -> str | None:
     """What the person typed, without NUL characters: PostgreSQL cannot store them and
     Telegram has no use for them."""
     return message.text.replace("\x00", "") if message.text is not None else None
+
+
+BUTTON_GONE = "This button no longer works."
+
+
+async def stale_button(update: Update, _context: Any) -> None:
+    """A press no feature took (an old button, another bot's, data a client made up): a kind
+    answer, so the button stops spinning."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(BUTTON_GONE)
+    except BadRequest as error:
+        log.info("callback answer failed: %s", error.message)
+
+
+def stale_buttons() -> CallbackQueryHandler[Any, None]:
+    """Added after every feature's handlers in group 0, so it gets only what they left."""
+    return CallbackQueryHandler(stale_button)

@@ -90,6 +90,8 @@ MEMBERS = (MARIA, TOM, ANNA, BEN, EVE, NOOR)
 # Carl is not in the circle until he first writes in the group (or presses a button there).
 IN_THE_GROUP = (*MEMBERS, CARL, ANONYMOUS)
 EVERYONE = (*MEMBERS, CARL, ZED, ANONYMOUS)
+# A press always comes from a person's own account, anonymous admins' too.
+PRESSERS = (*MEMBERS, CARL, ZED)
 
 # --- what people type --------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ ODD_CHARACTERS = (
     "\u2028",
     "\u00a0",
     "\u0301",
+    "\x00",
     "\x01",
     "\x07",
     "\x08",
@@ -162,7 +165,7 @@ CHARACTER_RANGES = (
     (0x4E00, 0x4FFF),  # CJK
     (0xE000, 0xE0FF),  # private use
     (0x1F300, 0x1FAFF),  # emoji
-    (0x1, 0x1F),  # control characters
+    (0x0, 0x1F),  # control characters, NUL too
 )
 WORDS = (
     "ride",
@@ -378,6 +381,7 @@ class Fuzzer:
     bot_in_group: bool = True
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Presses the bot never answered, since the last look.
     unanswered: list[str] = field(default_factory=list)
     _seen_records: int = 0
     _seen_violations: int = 0
@@ -458,7 +462,8 @@ class Fuzzer:
         words = self.arguments(name)
         if name == "start" and self.rng.random() < 0.5:
             code = await self.invite_code()
-            words = f"c{code}" if code else words
+            odd = self.rng.choice(("", "", self.rng.choice(ODD_CHARACTERS)))
+            words = f"c{code}{odd}" if code else f"c{random_text(self.rng, allow_huge=False)}"
         suffix = self.rng.choice(SUFFIXES)
         separator = self.rng.choice((" ", " ", "\n", "  "))
         text = f"/{name}{suffix}{separator}{words}".rstrip() if words else f"/{name}{suffix}"
@@ -538,7 +543,7 @@ class Fuzzer:
         """Bot messages with callback buttons this person can see."""
         # Someone who blocked the bot restarts it before pressing anything in its chat.
         private = [person.id] if self.circle.fake.user_started(person.id) else []
-        chats = [OTHER_GROUP] if person == ANONYMOUS else [*private, OTHER_GROUP]
+        chats = [*private, OTHER_GROUP]
         if self.bot_in_group and person in IN_THE_GROUP:
             chats.append(self.group)
         return [
@@ -557,13 +562,15 @@ class Fuzzer:
         if forged is not None:
             update["callback_query"]["data"] = forged
         await self.feed(update)
-        if self.circle.fake.callback_answer_for(update["callback_query"]["id"]) is None:
-            self.unanswered.append(f"{'forged' if forged else 'real'} {forged or data!r}")
         what = f"forged {forged!r} on" if forged is not None else f"{data!r} on"
-        return f"{_who(person)} presses {what} message {message.message_id} in {message.chat_id}"
+        what = f"{_who(person)} presses {what} message {message.message_id} in {message.chat_id}"
+        if self.circle.fake.callback_answer_for(update["callback_query"]["id"]) is None:
+            # The person's button would spin until Telegram gives up.
+            self.unanswered.append(what)
+        return what
 
     async def press_real_button(self) -> str:
-        person = self.rng.choice(EVERYONE)
+        person = self.rng.choice(PRESSERS)
         shown = self.pressable(person)
         if not shown:
             return await self.command()
@@ -573,7 +580,7 @@ class Fuzzer:
         return await self.press(person, message, data, None)
 
     async def press_forged_button(self) -> str:
-        person = self.rng.choice(EVERYONE)
+        person = self.rng.choice(PRESSERS)
         shown = self.pressable(person)
         if not shown:
             return await self.command()
@@ -675,7 +682,12 @@ class Fuzzer:
         ]
         violations = self.circle.fake.violations[self._seen_violations :]
         self._seen_violations = len(self.circle.fake.violations)
-        return found + [f"Bot API violation: {v}" for v in violations]
+        unanswered, self.unanswered = self.unanswered, []
+        return (
+            found
+            + [f"Bot API violation: {v}" for v in violations]
+            + [f"never answered: {press}" for press in unanswered]
+        )
 
     async def step(self, index: int) -> None:
         try:
@@ -928,7 +940,6 @@ def _summary(fuzzer: Fuzzer) -> str:
     lines += [f"{n:5} answer {text!r}" for text, n in answers.most_common(40)]
     lines += [f"{n:5} says {text!r}" for text, n in texts.most_common(120)]
     lines += [f"warning: {w[:200]}" for w in fuzzer.warnings[:40]]
-    lines += [f"{n:5} unanswered {data}" for data, n in Counter(fuzzer.unanswered).most_common()]
     return "\n".join(lines)
 
 
@@ -1048,8 +1059,58 @@ async def test_a_nul_character_in_what_people_type_is_dropped(
     with caplog.at_level(logging.ERROR):
         await circle.say(MARIA, "/need walk\x00 the dog")
         await circle.say_privately(MARIA, "/ask what about\x00 the scan?")
+        # The invite link's payload is looked up in the database too.
+        await circle.say_privately(ANNA, "/start cnope\x00")
     assert _errors(caplog) == []
+    assert circle.private(ANNA)[-1].text.startswith("That link didn't work")
     async with circle.sm() as session:
         [need] = (await session.exec(select(Need))).all()
     assert need.description == "walk the dog"
     assert "\x00" not in circle.card("the dog").text
+
+
+async def test_a_press_no_feature_knows_gets_a_kind_answer(circle: Circle) -> None:
+    """Data that does not parse was never answered: the button spun until Telegram gave up."""
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, "/need walk the dog")
+    card = circle.card("walk the dog")
+    for forged in ("zzz", "n:c:2147483648:k", "n:c:007:k"):
+        update = circle.fake.user_presses(
+            ANNA.id, card.chat_id, card.message_id, button_text="🙋 I'll do it"
+        )
+        update["callback_query"]["data"] = forged
+        await circle.feed(update)
+        answer = circle.fake.callback_answer_for(update["callback_query"]["id"])
+        assert answer is not None and answer[1] == "This button no longer works.", forged
+    assert circle.card("walk the dog") == card
+
+
+# --- what the fuzz found and is not fixed yet ----------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "A press carries data that need not be on the pressed message (a modified client "
+        "sends any data for any message with buttons): the handlers edit the pressed message "
+        "as if it were the wizard question, the board or /mine, so the need's card is "
+        "replaced by 'This question is finished…', the board or the /mine list and loses its "
+        "buttons. Wants one check that the data is on the message (Telegram sends its "
+        "reply_markup with the press) before any handler edits it: not a few-line fix."
+    ),
+)
+@pytest.mark.parametrize("forged", ["w:time:", "n:c:1:b", "n:c:1:m"])
+async def test_a_button_pressed_on_a_message_without_it_leaves_that_message_alone(
+    circle: Circle, forged: str
+) -> None:
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, "/need walk the dog tomorrow 9:00")
+    card = circle.card("walk the dog")
+    update = circle.fake.user_presses(
+        ANNA.id, card.chat_id, card.message_id, button_text="🙋 I'll do it"
+    )
+    update["callback_query"]["data"] = forged
+    await circle.feed(update)
+    shown = circle.fake.message(card.chat_id, card.message_id)
+    assert "walk the dog" in shown.text and "\nAsked by " in shown.text, shown.text
+    assert shown.buttons, "the card lost its buttons"
