@@ -27,6 +27,7 @@ from bot.settings import Settings
 from handlers import (
     appointments,
     away,
+    calendar,
     checkins,
     circle,
     data_rights,
@@ -38,7 +39,9 @@ from handlers import (
     reminders,
     report,
     resources,
+    series,
     team,
+    thanks,
 )
 from handlers import settings as settings_command
 from handlers.common import stale_buttons
@@ -50,6 +53,7 @@ GROUP_COMMANDS = [
     BotCommand("need", "Ask for help, e.g. /need dinner on Friday"),
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
+    BotCommand("calendar", "My upcoming help as a calendar file"),
     BotCommand("when", "Reply to a need's card to change its time"),
     BotCommand("cancel", "Stop the /need I'm writing"),
     BotCommand("remind", "Remind me privately, e.g. /remind tomorrow 9:00 call the nurse"),
@@ -70,6 +74,7 @@ PRIVATE_COMMANDS = [
     BotCommand("need", "Ask for help (posted to your group)"),
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
+    BotCommand("calendar", "Upcoming help as a calendar file"),
     BotCommand("cancel", "Stop the /need I'm writing"),
     BotCommand("remind", "Remind me, e.g. /remind tomorrow 9:00 call the nurse"),
     BotCommand("reminders", "My reminders"),
@@ -190,6 +195,9 @@ def build_application(
         *observations.handlers(),
         *appointments.handlers(),
         *data_rights.handlers(),
+        *series.handlers(),
+        *calendar.handlers(),
+        *thanks.handlers(),
     ]:
         application.add_handler(handler, group=group)
     application.add_handler(stale_buttons(), group=0)

@@ -12,6 +12,9 @@ Formats:  n:<action>:<need id>:<origin>    a button on a need (card, board, /min
           c:<action>:<check-in id>:<value> a check-in: a score, skip the note, share or not
           x:<action>:<id>                  /forget_me (user id) or /delete_circle (circle id):
                                            yes, or no
+          z:<action>:<series id>           a recurring need: take every date, give them back,
+                                           stop the series (and confirm or keep it)
+          h:t:<need id>                    💛 Say thanks, from the "done" notice
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class NeedAction(StrEnum):
     DONE = "d"
     CANCEL = "x"
     MISSED = "m"  # "Didn't happen", from the follow-up question
+    BACKUP = "b"  # 🛟 stand by in case a helper has to drop out
+    UNBACKUP = "u"  # no longer standing by
 
 
 class Origin(StrEnum):
@@ -156,6 +161,27 @@ class DataButton:
     target_id: int  # the person to forget, or the circle to delete
 
 
+class SeriesAction(StrEnum):
+    TAKE_ALL = "t"  # I'll do every date
+    RELEASE_ALL = "r"  # I can't do every date any more
+    STOP = "x"  # stop the series: asks first
+    STOP_YES = "y"
+    STOP_NO = "n"
+
+
+@dataclass(frozen=True)
+class SeriesButton:
+    action: SeriesAction
+    series_id: int
+
+
+@dataclass(frozen=True)
+class ThanksButton:
+    """The supported person thanks the helper of a done need, in the group."""
+
+    need_id: int
+
+
 Button = (
     NeedButton
     | WizardButton
@@ -167,6 +193,8 @@ Button = (
     | TeamButton
     | CheckInButton
     | DataButton
+    | SeriesButton
+    | ThanksButton
 )
 
 # Row ids are INTEGER on PostgreSQL: a larger one is not ours, and the query would fail.
@@ -197,6 +225,10 @@ def encode(button: Button) -> str:
             return f"c:{button.action}:{button.check_in_id}:{button.value}"
         case DataButton():
             return f"x:{button.action}:{button.target_id}"
+        case SeriesButton():
+            return f"z:{button.action}:{button.series_id}"
+        case ThanksButton():
+            return f"h:t:{button.need_id}"
 
 
 def decode(data: object) -> Button | None:
@@ -254,6 +286,14 @@ def _decode(data: str) -> Button | None:
             of_a_person = action in (DataAction.FORGET, DataAction.KEEP_ME)
             limit = _MAX_USER_ID if of_a_person else _MAX_ID
             return DataButton(action, target_id) if 0 < target_id < limit else None
+        if parts[0] == "z" and len(parts) == 3 and parts[2].isdigit():
+            series_id = int(parts[2])
+            return (
+                SeriesButton(SeriesAction(parts[1]), series_id) if 0 < series_id < _MAX_ID else None
+            )
+        if parts[0] == "h" and len(parts) == 3 and parts[1] == "t" and parts[2].isdigit():
+            need_id = int(parts[2])
+            return ThanksButton(need_id) if 0 < need_id < _MAX_ID else None
     except ValueError:
         return None
     return None
@@ -297,3 +337,11 @@ def is_check_in_button(data: object) -> bool:
 
 def is_data_button(data: object) -> bool:
     return isinstance(decode(data), DataButton)
+
+
+def is_series_button(data: object) -> bool:
+    return isinstance(decode(data), SeriesButton)
+
+
+def is_thanks_button(data: object) -> bool:
+    return isinstance(decode(data), ThanksButton)

@@ -71,6 +71,10 @@ class Deliverer:
                 return await self._check_in(row, now, late)
             case MessageKind.APPOINTMENT:
                 return await self._appointment(row, now, late)
+            case MessageKind.SERIES_POST:
+                return await self._series_post(row, now, late)
+            case MessageKind.WEEKLY_SUMMARY:
+                return await self._weekly_summary(row, now, late)
 
     async def _helpers_card(self, row: ScheduledMessage) -> NeedCard | None:
         """The need, if the recipient still holds it."""
@@ -211,3 +215,9 @@ class Deliverer:
             texts.report_keyboard(card.circle_id),
         )
         return _from(delivery)
+
+    async def _series_post(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        return SKIPPED
+
+    async def _weekly_summary(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
+        return SKIPPED

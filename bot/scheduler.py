@@ -24,7 +24,7 @@ from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
 from bot.delivery import Deliverer, Outcome
-from bot.services import checkin_schedules, reminders
+from bot.services import checkin_schedules, reminders, weekly_summary
 from storage import people
 from storage import scheduled as store
 from storage.db import SessionMaker
@@ -90,6 +90,9 @@ class Scheduler:
         planned = await reminders.ensure_digests(self.sm, self.clock.now())
         if planned:
             log.info("planned %d morning summaries", planned)
+        planned = await weekly_summary.ensure_planned(self.sm, self.clock.now())
+        if planned:
+            log.info("planned %d weekly summaries for coordinators", planned)
 
     def attach(self, job_queue: JobQueue[Any]) -> None:
         self._job_queue = job_queue

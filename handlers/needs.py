@@ -25,7 +25,7 @@ from bot.services import prefs as prefs_service
 from bot.services.needs import NeedCard, NeedChange, Refusal
 from bot.services.permissions import Action, may
 from bot.timeparse import WhenError, parse_when, split_need_text
-from handlers import need_wizard, observations
+from handlers import need_wizard, observations, series, thanks
 from handlers.cards import publish, refresh_card
 from handlers.circle import require_circle
 from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender
@@ -57,6 +57,8 @@ async def need(update: Update, context: Context) -> None:
     text = request.words
     if not text:
         await need_wizard.begin(update, context, circle)
+        return
+    if await series.post_from_text(update, context, circle, text):
         return
     now = app.clock.now()
     try:
@@ -289,7 +291,9 @@ async def _tell_people(
                 )
         case NeedAction.DONE:
             if actor_id != card.patient_id:
-                await app.notifier.to_person(card.patient_id, texts.done_notice_to_patient(card))
+                await app.notifier.to_person(
+                    card.patient_id, texts.done_notice_to_patient(card), thanks.keyboard(card)
+                )
             await observations.ask_helper(app, card.id)
         case NeedAction.MISSED:
             if actor_id != card.patient_id:

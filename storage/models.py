@@ -51,6 +51,8 @@ class Circle(SQLModel, table=True):
     # /prefs: what help is welcome and what is not, in the person's words.
     help_i_love: str | None = Field(default=None, max_length=1000)
     please_dont: str | None = Field(default=None, max_length=1000)
+    # A recurring need's next card is posted this many days before its date.
+    series_days_ahead: int = Field(default=7)
 
 
 class Person(SQLModel, table=True):
@@ -82,7 +84,11 @@ class Membership(SQLModel, table=True):
 
 
 class Need(SQLModel, table=True):
-    __table_args__ = (Index("ix_need_circle_status", "circle_id", "status"),)
+    __table_args__ = (
+        Index("ix_need_circle_status", "circle_id", "status"),
+        # A series has at most one need per date, however many replicas post it.
+        Index("uq_need_series_date", "series_id", "occurs_on", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     circle_id: int = Field(foreign_key="circle.id")
@@ -103,6 +109,68 @@ class Need(SQLModel, table=True):
     card_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     card_message_id: int | None = None
     created_at: datetime
+    # How many helpers it asks for ("2 people to help move the bed"); open until all taken.
+    places: int = Field(default=1)
+    # Places held now: claims are one conditional UPDATE of this count, so two people
+    # pressing for the last place can never both get it.
+    taken: int = Field(default=0)
+    # One occurrence of a recurring need: its series and its local date.
+    series_id: int | None = None
+    occurs_on: date | None = None
+    # The supported person's one-tap "💛 Say thanks" in the group, once.
+    thanked_at: datetime | None = None
+
+
+class HelperRole(StrEnum):
+    HELPER = "helper"  # holds one of the need's places
+    BACKUP = "backup"  # stands by; promoted if a helper releases
+
+
+class NeedHelper(SQLModel, table=True):
+    """Who holds a place on a need, or stands by as its backup. Need.claimer_id is kept as
+    the helper of the earliest place still held, for the single-helper case."""
+
+    __tablename__ = "need_helper"
+    __table_args__ = (
+        UniqueConstraint("need_id", "user_id", name="uq_need_helper_need_user"),
+        Index("ix_need_helper_user", "user_id", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    role: str = Field(default=HelperRole.HELPER, max_length=16)
+    claimed_at: datetime
+
+
+class NeedSeries(SQLModel, table=True):
+    """A recurring need ("ride to physio every Tuesday 10:00"). Each date becomes its own
+    Need, posted `circle.series_days_ahead` days before."""
+
+    __tablename__ = "need_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", index=True)
+    category: str = Field(max_length=16)
+    description: str = Field(max_length=1000)
+    requested_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    places: int = Field(default=1)
+    # Which dates, as bot.series_rules writes it (e.g. "weekly:1:tue", "weekly:2:mon,thu").
+    rule: str = Field(max_length=64)
+    # The time of day on each date: precision, local "HH:MM" or a part of the day.
+    precision: str = Field(default="exact", max_length=8)
+    local_time: str | None = Field(default=None, max_length=5)
+    when_label: str | None = Field(default=None, max_length=16)
+    starts_on: date
+    # Dates up to here have their Need rows (posted, skipped or cancelled).
+    posted_until: date | None = None
+    # Someone who took the whole series: each new date is theirs from the start.
+    standing_helper_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    created_at: datetime
+    stopped_at: datetime | None = None
+    stopped_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class NeedDraft(SQLModel, table=True):
@@ -136,6 +204,8 @@ class MessageKind(StrEnum):
     CHECK_IN = "check_in"  # the supported person's scheduled check-in
     HOLDING_UP = "holding_up"  # a carepartner's own weekly check-in
     APPOINTMENT = "appointment"  # the day before a medical appointment: report and questions
+    SERIES_POST = "series_post"  # to the group: the next date of a recurring need, as a card
+    WEEKLY_SUMMARY = "weekly_summary"  # to each coordinator: how the week's help went
 
 
 class MessageState(StrEnum):
@@ -157,6 +227,7 @@ class ScheduledMessage(SQLModel, table=True):
         # The scheduler's only hot query: pending rows by due time.
         Index("ix_scheduled_message_state_due", "state", "due_at"),
         Index("ix_scheduled_message_need", "need_id"),
+        Index("ix_scheduled_message_series", "series_id"),
         Index("ix_scheduled_message_recipient", "recipient_id", "kind"),
     )
 
@@ -164,6 +235,7 @@ class ScheduledMessage(SQLModel, table=True):
     kind: str = Field(max_length=16)
     circle_id: int | None = Field(default=None, foreign_key="circle.id")
     need_id: int | None = None
+    series_id: int | None = None  # SERIES_POST: which recurring need
     # A private message to this person; None means the circle's group.
     recipient_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     due_at: datetime

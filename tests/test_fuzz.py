@@ -250,6 +250,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     ),
     "board": ("",),
     "mine": ("",),
+    "calendar": ("", "all"),
     "when": (
         "tomorrow 9:00",
         "Friday morning",

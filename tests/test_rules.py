@@ -12,8 +12,11 @@ from bot.callbacks import (
     NeedButton,
     Origin,
     ReminderButton,
+    SeriesAction,
+    SeriesButton,
     SettingKey,
     SettingsButton,
+    ThanksButton,
     WizardButton,
     WizardStep,
     decode,
@@ -96,6 +99,25 @@ PERMISSIONS = [
     (Action.DELETE_CIRCLE, C, False, False, False),
     (Action.DELETE_CIRCLE, M, False, False, False),
     (Action.DELETE_CIRCLE, S, False, False, False),
+    (Action.BACKUP, M, False, False, True),
+    (Action.BACKUP, C, False, False, True),
+    (Action.BACKUP, M, True, False, False),
+    (Action.BACKUP, P, False, False, False),
+    (Action.BACKUP, S, False, False, False),
+    (Action.STOP_SERIES, P, False, False, True),
+    (Action.STOP_SERIES, C, False, False, True),
+    (Action.STOP_SERIES, M, False, True, True),
+    (Action.STOP_SERIES, M, False, False, False),
+    (Action.STOP_SERIES, S, False, True, False),
+    (Action.CALENDAR_ALL, P, False, False, True),
+    (Action.CALENDAR_ALL, C, False, False, True),
+    (Action.CALENDAR_ALL, M, False, False, False),
+    (Action.SAY_THANKS, P, False, False, True),
+    (Action.SAY_THANKS, C, False, False, False),
+    (Action.SAY_THANKS, M, False, False, False),
+    (Action.WEEKLY_SUMMARY, C, False, False, True),
+    (Action.WEEKLY_SUMMARY, P, False, False, False),
+    (Action.WEEKLY_SUMMARY, M, False, False, False),
 ]
 
 
@@ -120,6 +142,11 @@ def test_who_may_do_what(
         ReminderButton(123),
         SettingsButton(SettingKey.REMINDERS, "1440,120"),
         SettingsButton(SettingKey.MENU, "d"),
+        NeedButton(NeedAction.BACKUP, 9),
+        NeedButton(NeedAction.UNBACKUP, 9, Origin.BOARD),
+        SeriesButton(SeriesAction.TAKE_ALL, 3),
+        SeriesButton(SeriesAction.STOP_YES, 2**31 - 1),
+        ThanksButton(12),
     ],
 )
 def test_callback_data_round_trips_and_stays_short(button: Button) -> None:
@@ -132,7 +159,7 @@ def test_callback_data_round_trips_and_stays_short(button: Button) -> None:
     "data",
     ["", "n", "n:c", "n:c:abc:k", "n:z:1:k", "n:c:1:q", "n:c:-1:k", "n:c:0:k", "w:nope:x",
      "x" * 65, "n:c:1:k:extra", "claim:n42", None, 42, "r:x:0", "r:x:abc", "r:y:1",
-     "s:zz:1", "s:r"],
+     "s:zz:1", "s:r", "z:t:0", "z:q:1", "z:t:2147483648", "h:x:1", "h:t:", "h:t:01"],
 )  # fmt: skip
 def test_callback_data_we_did_not_make_is_ignored(data: object) -> None:
     assert decode(data) is None

@@ -27,6 +27,11 @@ class Action(StrEnum):
     OWN_HEALTH_DATA = "own_health_data"
     EXPORT = "export"  # all of the circle's data, as files
     DELETE_CIRCLE = "delete_circle"  # the circle and everything in it, for good
+    BACKUP = "backup"  # 🛟 stand by for a need someone else has taken
+    STOP_SERIES = "stop_series"  # a recurring need: stop it, or skip one date
+    CALENDAR_ALL = "calendar_all"  # /calendar with every upcoming need, not only mine
+    SAY_THANKS = "say_thanks"  # 💛 thank the helper in the group
+    WEEKLY_SUMMARY = "weekly_summary"  # receive the coordinators' weekly summary
 
 
 LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
@@ -57,6 +62,17 @@ def may(
         case Action.CLAIM:
             # The person asking for help does not take their own need.
             return role != Role.PATIENT
+        case Action.BACKUP:
+            # Standing by for your own place would cover nothing.
+            return role != Role.PATIENT and not is_claimer
+        case Action.STOP_SERIES:
+            return is_requester or role in LEADS
+        case Action.CALENDAR_ALL:
+            return role in LEADS
+        case Action.SAY_THANKS:
+            return role == Role.PATIENT
+        case Action.WEEKLY_SUMMARY:
+            return role == Role.COORDINATOR
         case Action.RELEASE:
             return is_claimer
         case Action.MARK_DONE:
