@@ -19,6 +19,7 @@ from storage.models import (
     MessageState,
     Need,
     NeedDraft,
+    NeedHelper,
     NeedStatus,
     Observation,
     Person,
@@ -260,6 +261,9 @@ async def delete_circle_rows(session: AsyncSession, circle_id: int) -> None:
     """Every row of every table that belongs to the circle, then the circle. Tables are
     found by their circle_id column, so a table added later is not left behind; they are
     taken in reverse dependency order, so foreign keys are never broken on the way."""
+    # Helpers' places belong to the circle through their need.
+    of_circle = select(Need.id).where(col(Need.circle_id) == circle_id)
+    await session.execute(delete(NeedHelper).where(col(NeedHelper.need_id).in_(of_circle)))
     for table in reversed(SQLModel.metadata.sorted_tables):
         if "circle_id" in table.c:
             await session.execute(delete(table).where(table.c.circle_id == circle_id))

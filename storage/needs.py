@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Need, NeedDraft, NeedStatus, ScheduledMessage
+from storage.models import Need, NeedDraft, NeedHelper, NeedStatus, ScheduledMessage
 
 
 async def add_need(session: AsyncSession, need: Need) -> Need:
@@ -24,6 +24,7 @@ async def get_need(session: AsyncSession, need_id: int) -> Need | None:
 
 
 async def delete_need(session: AsyncSession, need_id: int) -> None:
+    await session.execute(delete(NeedHelper).where(col(NeedHelper.need_id) == need_id))
     await session.execute(delete(ScheduledMessage).where(col(ScheduledMessage.need_id) == need_id))
     await session.execute(delete(Need).where(col(Need.id) == need_id))
 
@@ -46,18 +47,23 @@ async def _change(
 
 
 async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> bool:
-    return await _change(
+    won = await _change(
         session,
         need_id,
         col(Need.status) == NeedStatus.OPEN,
         status=NeedStatus.CLAIMED,
         claimer_id=user_id,
         claimed_at=now,
+        taken=1,
     )
+    if won:
+        session.add(NeedHelper(need_id=need_id, user_id=user_id, claimed_at=now))
+        await session.flush()
+    return won
 
 
 async def release(session: AsyncSession, need_id: int, user_id: int) -> bool:
-    return await _change(
+    won = await _change(
         session,
         need_id,
         col(Need.status) == NeedStatus.CLAIMED,
@@ -65,7 +71,15 @@ async def release(session: AsyncSession, need_id: int, user_id: int) -> bool:
         status=NeedStatus.OPEN,
         claimer_id=None,
         claimed_at=None,
+        taken=0,
     )
+    if won:
+        await session.execute(
+            delete(NeedHelper).where(
+                col(NeedHelper.need_id) == need_id, col(NeedHelper.user_id) == user_id
+            )
+        )
+    return won
 
 
 async def _close(

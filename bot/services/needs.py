@@ -49,6 +49,15 @@ class NeedCard:
     card_chat_id: int | None
     card_message_id: int | None
     timezone: str
+    # Several helpers: how many places, and who holds them (earliest first), as (id, name).
+    places: int = 1
+    helpers: tuple[tuple[int, str], ...] = ()
+    # Who stands by in case a helper drops out (🛟 Backup).
+    backups: tuple[tuple[int, str], ...] = ()
+    # One date of a recurring need.
+    series_id: int | None = None
+    occurs_on: date | None = None
+    thanked_at: datetime | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -85,6 +94,10 @@ async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
         card_chat_id=need.card_chat_id,
         card_message_id=need.card_message_id,
         timezone=circle.timezone,
+        places=need.places,
+        series_id=need.series_id,
+        occurs_on=need.occurs_on,
+        thanked_at=need.thanked_at,
     )
 
 
@@ -111,6 +124,9 @@ async def post_need(
     description: str,
     when: When,
     now: datetime,
+    places: int = 1,
+    series_id: int | None = None,
+    occurs_on: date | None = None,
 ) -> NeedCard:
     """Store a checked need. The caller has validated description and time."""
     if check_description(description) is not None:
@@ -131,6 +147,9 @@ async def post_need(
                 when_label=when.label,
                 requested_by=requested_by,
                 created_at=now,
+                places=places,
+                series_id=series_id,
+                occurs_on=occurs_on,
             ),
         )
         await reminders.replan_need(session, need, circle, now)
