@@ -1,116 +1,393 @@
-"""How long the real handlers take per update, through the in-process fake Bot API.
+"""How long the real handlers take per update, through the in-process fake Bot API, with a
+whole society chapter in the database.
 
-    .venv/bin/python -m bench.interactions [--needs N]
+    .venv/bin/python -m bench.interactions [--circles 1000] [--needs 10000] [--rounds 200]
+                                           [--database-url URL]
 
-Prints p50/p99 per kind of update (post a need, claim it, /board) on a SQLite file, beside a
-bare python-telegram-bot echo handler through the same fake as the yardstick."""
+Fills the database (a temporary SQLite file, or a scratch database on the PostgreSQL server
+given) with `--circles` circles (a supported person and a helper each) and `--needs` needs
+among them — open, taken and done, with the reminders and nudges the taken and open ones
+have planned — by bulk inserts, not through the handlers. Then, in `--rounds` circles in
+turn, the supported person posts a need, the helper claims it, releases it, claims it again
+and marks it done, and someone asks for /board: each update goes through the real
+Application and handlers, against the in-process fake Bot API, and is timed. In the same
+run a bare python-telegram-bot echo handler goes through the same fake as the yardstick.
+
+Prints updates per second and p50/p99 per kind of update, and the claim / echo ratio beside
+the target (a claim costs at most 4x an echo). The full scale of the issue is
+`--circles 10000 --needs 100000`. Telegram calls are not paced here (as in the tests): the
+figures are the bot's own cost per update."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import statistics
-import tempfile
+import sys
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import col, select
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
+from bench.scheduler import (
+    NOW,
+    NUDGE_LEADS,
+    REMINDER_LEADS,
+    TOKEN,
+    Row,
+    _insert,
+    _insert_returning_ids,
+    _make_circles,
+    _message,
+    database,
+    group_of,
+    helper_of,
+    patient_of,
+)
 from bot.app import build_application
 from bot.clock import ManualClock
-from bot.settings import Settings
-from storage.db import create_engine, migrate
+from bot.settings import Settings, async_database_url
+from storage.db import create_engine, migrate, session_maker
+from storage.models import Circle, MessageKind, Need, NeedHelper, NeedStatus, ScheduledMessage
 from tests.fake_telegram import FakeRequest, FakeTelegram
 
-TOKEN = "7000000001:AAHbenchTOKENforCareCircle_0123456789"
-GROUP = -1001000000001
-PATIENT, HELPER = 101, 102
+TARGET_RATIO = 4.0
+REPO = Path(__file__).resolve().parent.parent
+KINDS = ("post /need", "claim", "release", "done", "/board")
+Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _figures(name: str, samples: list[float]) -> str:
+def quiet() -> AIORateLimiter:
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
+# ---------------------------------------------------------------------- filling
+
+
+async def seed(connection: AsyncConnection, circles: int, needs: int) -> tuple[int, int]:
+    """Circles, then needs spread over them: a third done (past), a third open and a third
+    taken (future, with their nudges or reminders planned). Returns (needs, messages)."""
+    await _make_circles(connection, circles)
+    result = await connection.execute(select(col(Circle.id)).order_by(col(Circle.id)))
+    circle_ids = [cid for cid in result.scalars().all() if cid is not None]
+    rows: list[Row] = []
+    for k in range(needs):
+        n = k % circles
+        state = (NeedStatus.DONE, NeedStatus.OPEN, NeedStatus.CLAIMED)[(k // circles) % 3]
+        future = state != NeedStatus.DONE
+        starts = NOW + (timedelta(days=3) if future else -timedelta(days=3))
+        starts += timedelta(minutes=37 * (k // circles))
+        held = state != NeedStatus.OPEN
+        rows.append(
+            {
+                "circle_id": circle_ids[n],
+                "category": "ride",
+                "description": f"Ride to physio ({k})",
+                "precision": "exact",
+                "starts_at": starts,
+                "ends_at": None,
+                "when_label": None,
+                "status": state.value,
+                "requested_by": patient_of(n),
+                "claimer_id": helper_of(n) if held else None,
+                "claimed_at": NOW - timedelta(days=5) if held else None,
+                "done_at": starts if state == NeedStatus.DONE else None,
+                "cancelled_at": None,
+                "cancelled_by": None,
+                "card_chat_id": group_of(n),
+                "card_message_id": None,
+                "created_at": NOW - timedelta(days=6),
+                "places": 1,
+                "taken": 1 if held else 0,
+            }
+        )
+    ids = await _insert_returning_ids(connection, Need, rows)
+    helpers = [
+        {"need_id": i, "user_id": r["claimer_id"], "role": "helper", "claimed_at": r["claimed_at"]}
+        for r, i in zip(rows, ids, strict=True)
+        if r["claimer_id"] is not None
+    ]
+    await _insert(connection, NeedHelper, helpers)
+    messages: list[Row] = []
+    for r, i in zip(rows, ids, strict=True):
+        if r["status"] == NeedStatus.DONE.value:
+            continue
+        claimer = r["claimer_id"]
+        kind = MessageKind.REMINDER if claimer else MessageKind.NUDGE
+        for lead in REMINDER_LEADS if claimer else NUDGE_LEADS:
+            due = r["starts_at"] - timedelta(minutes=lead)
+            messages.append(
+                _message(kind, r["circle_id"], claimer, due, r["starts_at"], need_id=i, lead=lead)
+            )
+    await _insert(connection, ScheduledMessage, messages)
+    return len(rows), len(messages)
+
+
+# ---------------------------------------------------------------------- measuring
+
+
+def figures(name: str, samples: Sequence[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return (
-        f"{name:<14} n={len(samples):<5} p50={statistics.median(ordered) * 1000:7.2f} ms  "
-        f"p99={p99 * 1000:7.2f} ms  rate={len(samples) / sum(samples):8.1f}/s"
+        f"{name:<13} n={len(samples):<5} p50={statistics.median(ordered) * 1000:7.2f} ms  "
+        f"p99={p99 * 1000:7.2f} ms  {len(samples) / sum(samples):8.1f} updates/s"
     )
 
 
-async def _timed(feed: Callable[[dict[str, Any]], Awaitable[None]], raw: dict[str, Any]) -> float:
+async def timed_update(feed: Feed, raw: dict[str, Any]) -> float:
     started = time.perf_counter()
     await feed(raw)
     return time.perf_counter() - started
 
 
-async def _echo_yardstick(fake: FakeTelegram, rounds: int) -> list[float]:
+async def echo_yardstick(
+    fake: FakeTelegram, rounds: int, engine: AsyncEngine | None = None
+) -> list[float]:
+    """A bare echo handler; with `engine`, one that also reads one row in a transaction
+    first (the least any handler that looks at the database pays)."""
+    sm = None if engine is None else session_maker(engine)
+
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
+        if sm is not None:
+            async with sm() as session:
+                await session.exec(select(col(Circle.id)).limit(1))
+                await session.commit()
         await update.effective_message.reply_text(update.effective_message.text or "")
 
-    app = Application.builder().token(TOKEN).request(FakeRequest(fake)).build()
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    await app.initialize()
+    app = Application.builder().token(TOKEN).request(FakeRequest(fake)).rate_limiter(quiet())
+    echo_app = app.build()
+    echo_app.add_handler(MessageHandler(filters.TEXT, echo))
+    await echo_app.initialize()
 
     async def feed(raw: dict[str, Any]) -> None:
-        await app.process_update(Update.de_json(raw, app.bot))
+        await echo_app.process_update(Update.de_json(raw, echo_app.bot))
 
     samples = []
     for n in range(rounds):
-        samples.append(await _timed(feed, fake.user_sends(HELPER, GROUP, f"hello {n}")))
-    await app.shutdown()
+        raw = fake.user_sends(helper_of(0), group_of(0), f"hello {n}")
+        samples.append(await timed_update(feed, raw))
+    await echo_app.shutdown()
     return samples
 
 
-async def main(rounds: int) -> None:
-    fake = FakeTelegram(token=TOKEN)
-    fake.add_user(PATIENT, "Maria")
-    fake.add_user(HELPER, "Anna")
-    fake.add_group(GROUP, "Maria's helpers", supergroup=True)
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+def card_of(fake: FakeTelegram, group: int) -> int:
+    for message in reversed(fake.bot_messages(group)):
+        if "\nAsked by " in message.text:
+            return message.message_id
+    raise RuntimeError(f"no need card in group {group}")
+
+
+class Statements:
+    """Counts the SQL statements (and COMMITs) the bot sends per kind of update, and the
+    time from handing each statement to the driver to having its answer."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.waited = 0.0
+        self._sent_at = 0.0
+        self.per_kind: dict[str, list[int]] = {kind: [] for kind in KINDS}
+        self.waited_per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+
+    def listen(self, engine: AsyncEngine) -> None:
+        def before(*_args: Any) -> None:
+            self.now += 1
+            self._sent_at = time.perf_counter()
+
+        def after(*_args: Any) -> None:
+            self.waited += time.perf_counter() - self._sent_at
+
+        def commit(*_args: Any) -> None:
+            self.now += 1
+
+        event.listen(engine.sync_engine, "before_cursor_execute", before)
+        event.listen(engine.sync_engine, "after_cursor_execute", after)
+        event.listen(engine.sync_engine, "commit", commit)
+
+    def mean(self, kind: str) -> float:
+        return statistics.mean(self.per_kind[kind]) if self.per_kind[kind] else 0.0
+
+    def median_waited(self, kind: str) -> float:
+        values = self.waited_per_kind[kind]
+        return statistics.median(values) if values else 0.0
+
+
+async def interactions(
+    fake: FakeTelegram,
+    feed: Feed,
+    rounds: int,
+    circles: int,
+    statements: Statements | None = None,
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    counter = statements or Statements()
+
+    async def timed(feed: Feed, raw: dict[str, Any], kind: str) -> float:
+        before, waited = counter.now, counter.waited
+        seconds = await timed_update(feed, raw)
+        counter.per_kind[kind].append(counter.now - before)
+        counter.waited_per_kind[kind].append(counter.waited - waited)
+        return seconds
+
+    for r in range(rounds):
+        n = (r * 7919) % circles  # circles spread over the whole table
+        patient, helper, group = patient_of(n), helper_of(n), group_of(n)
+        raw = fake.user_sends(patient, group, "/need ride to neurology tomorrow 14:00")
+        samples["post /need"].append(await timed(feed, raw, "post /need"))
+        card = card_of(fake, group)
+        for kind, button in (
+            ("claim", "🙋 I'll do it"),
+            ("release", "↩️ Release"),
+            ("claim", "🙋 I'll do it"),
+            ("done", "✅ Done"),
+        ):
+            raw = fake.user_presses(helper, group, card, button_text=button)
+            samples[kind].append(await timed(feed, raw, kind))
+        raw = fake.user_sends(helper, group, "/board")
+        samples["/board"].append(await timed(feed, raw, "/board"))
+        if "Done by" not in fake.message(group, card).text:
+            raise RuntimeError(f"round {r}: the card did not end done: {fake.message(group, card)}")
+    return samples
+
+
+def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Own time summed per top-level package (ours by folder), largest first."""
+    totals: dict[str, float] = {}
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in raw.items():
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/")[1].split("/")[0]
+        elif "/work/" in filename or filename.startswith(str(REPO)):
+            relative = filename.removeprefix(str(REPO) + "/")
+            package = (
+                "/".join(relative.split("/")[:2])
+                if relative.startswith("tests/")
+                else relative.split("/")[0]
+            )
+        elif filename == "~":
+            package = f"built-in: {name.split(' of ')[-1].strip('<>')}"[:28]
+        else:
+            package = "python stdlib: " + filename.rsplit("/", 1)[-1]
+        totals[package] = totals.get(package, 0.0) + own
+    return sorted(totals.items(), key=lambda item: -item[1])[:15]
+
+
+async def main(args: argparse.Namespace) -> int:
+    async with database(args.database_url) as url:
         engine = create_engine(url)
-        await migrate(engine)
-        settings = Settings(telegram_bot_token=TOKEN, database_url=url, _env_file=None)
-        clock = ManualClock(datetime(2026, 11, 25, 9, tzinfo=UTC))
-        app: Application[Any, Any, Any, Any, Any, Any] = build_application(
-            settings,
-            engine,
-            clock=clock,
-            request=FakeRequest(fake),
-            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+        try:
+            await migrate(engine)
+            began = time.perf_counter()
+            async with engine.begin() as connection:
+                needs, messages = await seed(connection, args.circles, args.needs)
+            if engine.dialect.name == "postgresql":
+                async with engine.begin() as connection:
+                    await connection.exec_driver_sql("ANALYZE")
+            print(
+                f"seeded {args.circles:,} circles, {needs:,} needs and {messages:,} planned "
+                f"messages on {engine.dialect.name} in {time.perf_counter() - began:.1f} s"
+            )
+            fake = FakeTelegram(token=TOKEN)
+            used = {(r * 7919) % args.circles for r in range(args.rounds)}
+            for n in used:
+                for user_id, name in ((patient_of(n), "Maria"), (helper_of(n), "Anna")):
+                    fake.add_user(user_id, f"{name} {n}")
+                    fake.start_bot(user_id)
+                fake.add_group(group_of(n), f"Circle {n}", supergroup=True)
+            fake.add_user(helper_of(0), "Anna 0")
+            fake.add_group(group_of(0), "Circle 0", supergroup=True)
+            settings = Settings(telegram_bot_token=TOKEN, database_url=url, _env_file=None)
+            app: Application[Any, Any, Any, Any, Any, Any] = build_application(
+                settings,
+                engine,
+                clock=ManualClock(NOW),
+                request=FakeRequest(fake),
+                rate_limiter=quiet(),
+            )
+            await app.initialize()
+
+            async def feed(raw: dict[str, Any]) -> None:
+                await app.process_update(Update.de_json(raw, app.bot))
+
+            await interactions(fake, feed, min(10, args.rounds), args.circles)  # warm up
+            profile = cProfile.Profile() if args.profile else None
+            if profile is not None:
+                profile.enable()
+            statements = Statements()
+            statements.listen(engine)
+            samples = await interactions(fake, feed, args.rounds, args.circles, statements)
+            if profile is not None:
+                profile.disable()
+            await app.shutdown()
+            kind = engine.dialect.name
+            echo_yardstick_samples = await echo_yardstick(fake, args.rounds * 2)
+            echo_db_samples = await echo_yardstick(fake, args.rounds * 2, engine)
+        finally:
+            await engine.dispose()
+    problems = list(fake.violations)
+    print(
+        f"{args.rounds} rounds (post, claim, release, claim, done, /board) on {kind}, "
+        "in-process fake Bot API, no pacing"
+    )
+    print(figures("echo (PTB)", echo_yardstick_samples))
+    print(f"{figures('echo + 1 read', echo_db_samples)}  (a SELECT and a COMMIT, then echo)")
+    for name, values in samples.items():
+        print(
+            f"{figures(name, values)}  {statements.mean(name):4.1f} SQL statements+commits, "
+            f"{statements.median_waited(name) * 1000:5.2f} ms waiting for their answers"
         )
-        await app.initialize()
+    every = [s for values in samples.values() for s in values]
+    print(f"all handler updates: {len(every) / sum(every):.1f} updates/s")
+    echo = statistics.median(echo_yardstick_samples)
+    ratio = statistics.median(samples["claim"]) / echo
+    verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
+    print(f"claim / echo p50 ratio: {ratio:.1f}x (target ≤ {TARGET_RATIO:g}x: {verdict})")
+    if profile is not None:
+        stats = pstats.Stats(profile)
+        print("\nwhere the handlers' time goes (cProfile, own time by package):")
+        for package, seconds in by_package(stats):
+            print(f"  {package:<28} {seconds:6.2f} s")
+        stats.sort_stats("tottime").print_stats(args.profile)
+    for problem in problems:
+        print(f"FAILED: Bot API contract broken: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
-        async def feed(raw: dict[str, Any]) -> None:
-            await app.process_update(Update.de_json(raw, app.bot))
 
-        await feed(fake.user_sends(PATIENT, PATIENT, "/start"))
-        await feed(fake.user_sends(HELPER, HELPER, "/start"))
-        await feed(fake.user_sends(PATIENT, GROUP, "/setup"))
-        post, claim, board = [], [], []
-        for n in range(rounds):
-            raw = fake.user_sends(PATIENT, GROUP, "/need ride to neurology tomorrow 14:00")
-            post.append(await _timed(feed, raw))
-            card = fake.last_message(GROUP)
-            raw = fake.user_presses(HELPER, GROUP, card.message_id, button_text="🙋 I'll do it")
-            claim.append(await _timed(feed, raw))
-            if n % 10 == 0:
-                board.append(await _timed(feed, fake.user_sends(HELPER, GROUP, "/board")))
-        await app.shutdown()
-        await engine.dispose()
-    echo = await _echo_yardstick(fake, rounds)
-    print(f"{rounds} needs posted and claimed on SQLite, in-process fake Bot API")
-    for name, samples in (("echo (PTB)", echo), ("post /need", post), ("claim", claim)):
-        print(_figures(name, samples))
-    print(_figures("/board", board))
-    print(f"claim / echo p50 ratio: {statistics.median(claim) / statistics.median(echo):.1f}x")
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.interactions",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--circles", type=int, default=1_000, help="default 1000 (full: 10000)")
+    parser.add_argument("--needs", type=int, default=10_000, help="default 10000 (full: 100000)")
+    parser.add_argument("--rounds", type=int, default=200, help="timed rounds (default 200)")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="print the N costliest functions"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server (a scratch database is made there and dropped); "
+        "default: a temporary SQLite file",
+    )
+    args = parser.parse_args()
+    if args.database_url is not None:
+        args.database_url = async_database_url(args.database_url)
+    if args.circles < 1 or args.needs < 0 or args.rounds < 1 or args.rounds > args.circles:
+        parser.error("--circles and --rounds at least 1, --rounds at most --circles")
+    return args
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--needs", type=int, default=300)
-    asyncio.run(main(parser.parse_args().needs))
+    raise SystemExit(asyncio.run(main(_parse())))

@@ -14,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, Defaults
+from telegram.ext import Application, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
@@ -22,6 +22,7 @@ from bot.context import AppContext
 from bot.delivery import Deliverer
 from bot.logs import ScopedUpdateProcessor, circle_scope_handler
 from bot.notify import Notifier
+from bot.pacing import PacingRateLimiter
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers import (
@@ -44,7 +45,7 @@ from handlers import (
     thanks,
 )
 from handlers import settings as settings_command
-from handlers.common import stale_buttons
+from handlers.common import button_guard, stale_buttons
 from storage.db import session_maker
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ GROUP_COMMANDS = [
     BotCommand("need", "Ask for help, e.g. /need dinner on Friday"),
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
+    BotCommand("series", "Repeating needs: next dates, skip one, stop"),
     BotCommand("calendar", "My upcoming help as a calendar file"),
     BotCommand("when", "Reply to a need's card to change its time"),
     BotCommand("cancel", "Stop the /need I'm writing"),
@@ -74,6 +76,7 @@ PRIVATE_COMMANDS = [
     BotCommand("need", "Ask for help (posted to your group)"),
     BotCommand("board", "What's needed and who's on it"),
     BotCommand("mine", "What I've taken on"),
+    BotCommand("series", "Repeating needs: next dates, skip one, stop"),
     BotCommand("calendar", "Upcoming help as a calendar file"),
     BotCommand("cancel", "Stop the /need I'm writing"),
     BotCommand("remind", "Remind me, e.g. /remind tomorrow 9:00 call the nurse"),
@@ -139,9 +142,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def default_rate_limiter() -> BaseRateLimiter[Any]:
-    # Telegram's flood limits (about 30 messages a second, 20 a minute per group), and a
-    # 429 is waited out for as long as Telegram asks, then retried: nothing is dropped.
-    return AIORateLimiter(max_retries=5)
+    # Telegram's flood limits (about 30 messages a second, 20 a minute per group, one a
+    # second per chat), paced so Telegram never has to refuse; a 429 is still waited out
+    # for as long as Telegram asks, then retried: nothing is dropped.
+    return PacingRateLimiter(max_retries=5)
 
 
 def build_application(
@@ -179,6 +183,7 @@ def build_application(
         scheduler=Scheduler(sm, clock, Deliverer(sm, notifier)),
     )
     application.add_handler(circle_scope_handler(), group=-100)
+    application.add_handler(button_guard(), group=-90)
     for group, handler in [
         *circle.handlers(),
         *needs.handlers(),

@@ -77,13 +77,17 @@ class Deliverer:
                 return await self._weekly_summary(row, now, late)
 
     async def _helpers_card(self, row: ScheduledMessage) -> NeedCard | None:
-        """The need, if the recipient still holds it."""
+        """The need, if the recipient still holds one of its places."""
         if row.need_id is None or row.recipient_id is None:
             return None
         card = await needs.need_card(self.sm, row.need_id)
-        if card is None or card.status != NeedStatus.CLAIMED or card.claimer_id != row.recipient_id:
+        if card is None or card.status not in (NeedStatus.OPEN, NeedStatus.CLAIMED):
             return None
-        return card
+        return card if card.holds_place(row.recipient_id) else None
+
+    @staticmethod
+    def _name_of(card: NeedCard, user_id: int) -> str:
+        return dict(card.helpers).get(user_id) or card.claimer_name or "there"
 
     async def _to_helper(
         self,
@@ -117,7 +121,7 @@ class Deliverer:
         card = await self._helpers_card(row)
         if card is None or row.recipient_id is None:
             return SKIPPED
-        name = card.claimer_name or "there"
+        name = self._name_of(card, row.recipient_id)
         delivery = await self._to_helper(
             card,
             row.recipient_id,
@@ -132,7 +136,7 @@ class Deliverer:
         card = await self._helpers_card(row)
         if card is None or row.recipient_id is None:
             return SKIPPED
-        name = card.claimer_name or "there"
+        name = self._name_of(card, row.recipient_id)
         delivery = await self._to_helper(
             card,
             row.recipient_id,
@@ -217,7 +221,29 @@ class Deliverer:
         return _from(delivery)
 
     async def _series_post(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
-        return SKIPPED
+        # The next dates of a recurring need go up as cards; the post after them is planned
+        # in the same transaction that takes these dates, so each date is made once.
+        from bot import series_cards  # imported here: this method alone is the series'
+
+        if row.series_id is None:
+            return SKIPPED
+        posted = await series_cards.post_due(self.sm, self.notifier, row.series_id, now)
+        if posted.delivery == Delivery.SENT and not posted.cards:
+            return SKIPPED  # stopped, skipped dates, or nothing new in the window
+        return _from_group(posted.delivery)
 
     async def _weekly_summary(self, row: ScheduledMessage, now: datetime, late: bool) -> Outcome:
-        return SKIPPED
+        # Only ever privately, to a coordinator; the next week's comes with the outcome.
+        from bot.render.weekly_summary import summary_text
+        from bot.services import weekly_summary
+
+        if row.circle_id is None or row.recipient_id is None:
+            return SKIPPED
+        prepared = await weekly_summary.prepare(
+            self.sm, row.circle_id, row.recipient_id, row.due_at, now
+        )
+        then = [prepared.then] if prepared.then is not None else []
+        if prepared.summary is None:
+            return Outcome(MessageState.SKIPPED, then)  # a quiet week: nothing to say
+        text = summary_text(prepared.summary, late)
+        return _from(await self.notifier.to_person(row.recipient_id, text), then)

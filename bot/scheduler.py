@@ -24,7 +24,7 @@ from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
 from bot.delivery import Deliverer, Outcome
-from bot.services import checkin_schedules, reminders, weekly_summary
+from bot.services import checkin_schedules, reminders, series, weekly_summary
 from storage import people
 from storage import scheduled as store
 from storage.db import SessionMaker
@@ -41,8 +41,9 @@ MAX_TRIES = 5
 # A row left "sending" this long belongs to a process that stopped mid-send.
 STUCK_AFTER = timedelta(minutes=30)
 BATCH = 200
-# Messages to different chats go out side by side; the rate limiter paces them.
-PARALLEL_CHATS = 32
+# Messages to different chats go out side by side; the rate limiter paces them (one a
+# second per chat, 30 a second in all), so more chats than that are kept going at once.
+PARALLEL_CHATS = 64
 DIGEST_CHECK_EVERY = timedelta(hours=1)
 SUPERSEDABLE = frozenset({MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP})
 
@@ -93,6 +94,9 @@ class Scheduler:
         planned = await weekly_summary.ensure_planned(self.sm, self.clock.now())
         if planned:
             log.info("planned %d weekly summaries for coordinators", planned)
+        planned = await series.ensure_planned(self.sm, self.clock.now())
+        if planned:
+            log.info("planned the next date of %d repeating needs", planned)
 
     def attach(self, job_queue: JobQueue[Any]) -> None:
         self._job_queue = job_queue
@@ -208,7 +212,10 @@ class Scheduler:
                 for row in chat_rows:
                     await self._send_one(row, report)
 
-        await asyncio.gather(*(send_chat(chat_rows) for chat_rows in by_chat.values()))
+        # The chats with the most messages start first: a chat gets one a second, so its
+        # last message would otherwise keep the whole batch waiting at the end.
+        chats = sorted(by_chat.values(), key=len, reverse=True)
+        await asyncio.gather(*(send_chat(chat_rows) for chat_rows in chats))
 
     async def _hold_for_dormant_circles(
         self, rows: Sequence[ScheduledMessage], report: RunReport

@@ -19,6 +19,7 @@ async def publish(
     category: Category,
     description: str,
     when: When,
+    places: int = 1,
 ) -> NeedCard | None:
     """Store the need, then post its card. None when the group could not be reached."""
     now = app.clock.now()
@@ -30,6 +31,7 @@ async def publish(
         description=description,
         when=when,
         now=now,
+        places=places,
     )
     sent = await app.notifier.to_group(
         card.chat_id, texts.card_text(card, now), texts.card_keyboard(card)

@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot.context import app_context
 from bot.render import circles as texts
 from bot.render.common import start_button
-from bot.services import circles
+from bot.services import circles, weekly_summary
 from bot.services.circles import CircleView, TimezoneOutcome
 from handlers.common import (
     ANONYMOUS_REPLY,
@@ -236,6 +236,9 @@ async def coordinator(update: Update, context: Context) -> None:
     outcome = await circles.set_coordinator(
         app.sm, circle.id, user.id, person_of(target), make=not remove, now=app.clock.now()
     )
+    if outcome == circles.CoordinatorOutcome.MADE:
+        # A new coordinator's first weekly summary (bot.services.weekly_summary).
+        await weekly_summary.ensure_planned(app.sm, app.clock.now(), circle.id)
     await message.reply_text(
         texts.coordinator_result(outcome, target.first_name, circle.patient_name),
         parse_mode=ParseMode.HTML,

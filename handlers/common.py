@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Chat, Message, Update, User
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, filters
 
 from bot.people import PersonInfo
 
@@ -106,3 +106,33 @@ async def stale_button(update: Update, _context: Any) -> None:
 def stale_buttons() -> CallbackQueryHandler[Any, None]:
     """Added after every feature's handlers in group 0, so it gets only what they left."""
     return CallbackQueryHandler(stale_button)
+
+
+def _offered_on(message: Message, data: str) -> bool:
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    return any(button.callback_data == data for row in markup.inline_keyboard for button in row)
+
+
+async def refuse_buttons_not_on_their_message(update: Update, _context: Any) -> None:
+    """A press whose data is not a button of the pressed message did not come from that
+    message (a modified client can send any data for any message): no handler may act on it,
+    or it would edit a need's card as if it were a list or a question. Telegram sends the
+    message's current buttons with each press, so the check needs no memory of our own."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return  # an inaccessible (very old) message: the handlers check the data themselves
+    if _offered_on(query.message, query.data or ""):
+        return
+    log.info("a press with data not on its message was refused")
+    try:
+        await query.answer(BUTTON_GONE)
+    except BadRequest as error:
+        log.info("callback answer failed: %s", error.message)
+    raise ApplicationHandlerStop
+
+
+def button_guard() -> CallbackQueryHandler[Any, None]:
+    """Runs before every feature's handlers (an earlier group)."""
+    return CallbackQueryHandler(refuse_buttons_not_on_their_message)

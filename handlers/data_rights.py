@@ -142,7 +142,9 @@ async def _after_forgetting(app: AppContext, forgotten: Forgotten) -> None:
         await app.notifier.to_group(
             card.chat_id, texts.reopened_in_group(card, now), reply_to=card.card_message_id
         )
-    if forgotten.reopened:
+    for card, backup_id in forgotten.promoted:
+        await app.notifier.to_person(backup_id, texts.backup_on_now(card, now))
+    if forgotten.reopened or forgotten.promoted:
         await app.scheduler.wake()
 
 

@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot.callbacks import WizardButton, WizardStep, decode, is_wizard_button
 from bot.categories import CATEGORY_EMOJI, CATEGORY_NAME, Category
 from bot.context import AppContext, app_context
+from bot.places import read_places
 from bot.render import needs as need_texts
 from bot.render import wizard as texts
 from bot.services import circles, drafts
@@ -70,12 +71,13 @@ def _local_today(circle: CircleView, now: datetime) -> date:
 
 def _preview(draft: Draft, circle: CircleView, user: User) -> NeedCard:
     assert draft.category is not None and draft.description is not None
+    places = read_places(draft.description)
     return NeedCard(
         id=0,
         circle_id=circle.id,
         chat_id=circle.chat_id,
         category=draft.category,
-        description=draft.description,
+        description=places.description,
         when=draft.when or NO_TIME,
         status=NeedStatus.OPEN,
         requested_by=user.id,
@@ -88,6 +90,7 @@ def _preview(draft: Draft, circle: CircleView, user: User) -> NeedCard:
         card_chat_id=None,
         card_message_id=None,
         timezone=circle.timezone,
+        places=places.count,
     )
 
 
@@ -253,7 +256,11 @@ async def _post(
     # Remove the draft first: a double tap on "Post it" must not post twice.
     if not await drafts.discard(app.sm, message.chat.id, user.id):
         return
-    card = await publish(app, circle, user.id, draft.category, draft.description, when)
+    # "2 people to help move the bed": several places, as with /need and words.
+    places = read_places(draft.description)
+    card = await publish(
+        app, circle, user.id, draft.category, places.description, when, places.count
+    )
     if card is None:
         await _settle(query, "I couldn't post in the group just now. Please try /need again.")
         return
@@ -284,7 +291,13 @@ async def wizard_text(update: Update, context: Context) -> None:
         return
     now = app.clock.now()
     if draft.step == Step.DESCRIBE:
-        problem = need_service.check_description(typed)
+        count = read_places(typed).count
+        if not 1 <= count <= need_service.MAX_PLACES:
+            await message.reply_text(
+                need_texts.too_many_places_text(count), reply_markup=_force_reply(in_group)
+            )
+            return
+        problem = need_service.check_description(read_places(typed).description)
         if problem is not None:
             await message.reply_text(
                 need_texts.description_problem_text(problem, len(typed.strip())),

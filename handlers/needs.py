@@ -15,6 +15,7 @@ from bot.callbacks import NeedAction, NeedButton, Origin, decode, is_need_button
 from bot.categories import recognise_category
 from bot.context import AppContext, app_context
 from bot.notify import Delivery
+from bot.places import read_places
 from bot.render import circles as circle_texts
 from bot.render import needs as texts
 from bot.render import scheduled as scheduled_texts
@@ -66,12 +67,18 @@ async def need(update: Update, context: Context) -> None:
     except WhenError as error:
         await message.reply_text(str(error))
         return
-    problem = service.check_description(parsed.description)
-    if problem is not None:
-        await message.reply_text(texts.description_problem_text(problem, len(parsed.description)))
+    places = read_places(parsed.description)
+    if not 1 <= places.count <= service.MAX_PLACES:
+        await message.reply_text(texts.too_many_places_text(places.count))
         return
-    category = recognise_category(parsed.description)
-    card = await publish(app, circle, user.id, category, parsed.description, parsed.when)
+    problem = service.check_description(places.description)
+    if problem is not None:
+        await message.reply_text(texts.description_problem_text(problem, len(places.description)))
+        return
+    category = recognise_category(places.description)
+    card = await publish(
+        app, circle, user.id, category, places.description, parsed.when, places.count
+    )
     if card is None:
         await message.reply_text(
             "I couldn't post in the group just now. Please check I'm still in it and try again."
@@ -117,11 +124,14 @@ async def when(update: Update, context: Context) -> None:
         return
     await refresh_card(app, card)
     await message.reply_text(texts.moved_reply(card, now), parse_mode=ParseMode.HTML)
-    if card.claimer_id is not None and card.claimer_id != user.id:
-        await app.notifier.to_person(
-            card.claimer_id,
-            texts.moved_notice_to_helper(card, user.first_name, now, change.reminders),
-        )
+    # Every helper hears of the new time, with their own reminders; so does a backup.
+    told = dict(change.helper_reminders)
+    for person in (*told, *card.backup_ids):
+        if person != user.id:
+            await app.notifier.to_person(
+                person,
+                texts.moved_notice_to_helper(card, user.first_name, now, told.get(person, ())),
+            )
     await app.scheduler.wake()
 
 
@@ -154,7 +164,7 @@ async def mine(update: Update, context: Context) -> None:
     now = app.clock.now()
     mine_board = await service.mine(app.sm, user.id, now)
     await message.reply_text(
-        texts.mine_text(mine_board, now),
+        texts.mine_text(mine_board, now, user.id),
         parse_mode=ParseMode.HTML,
         reply_markup=texts.mine_keyboard(mine_board),
     )
@@ -189,7 +199,7 @@ async def _refresh_origin(
         keyboard = texts.board_keyboard(the_board)
     else:
         mine_board = await service.mine(app.sm, user_id, now)
-        text = texts.mine_text(mine_board, now)
+        text = texts.mine_text(mine_board, now, user_id)
         keyboard = texts.mine_keyboard(mine_board)
     await app.notifier.edit(message.chat.id, message.message_id, text, keyboard)
 
@@ -222,6 +232,10 @@ async def need_button(update: Update, context: Context) -> None:
             change = await service.mark_missed(
                 app.sm, button.need_id, user.id, chat.id, private, now
             )
+        case NeedAction.BACKUP:
+            change = await service.backup(app.sm, button.need_id, user.id, chat.id, private, now)
+        case NeedAction.UNBACKUP:
+            change = await service.unbackup(app.sm, button.need_id, user.id, chat.id, private, now)
     card = change.card
     if change.refusal is not None or card is None:
         assert change.refusal is not None
@@ -231,10 +245,13 @@ async def need_button(update: Update, context: Context) -> None:
             await refresh_card(app, card)
             await _refresh_origin(app, query, button, card, user.id)
         return
-    await _answer(query, _CONFIRMATIONS[button.action])
+    action = button.action
+    if action == NeedAction.BACKUP and user.id not in card.backup_ids:
+        action = NeedAction.UNBACKUP  # the backup pressed again: they stepped down
+    await _answer(query, _CONFIRMATIONS[action])
     await refresh_card(app, card)
     await _refresh_origin(app, query, button, card, user.id)
-    await _tell_people(app, context, button.action, change, user.id, user.first_name, now)
+    await _tell_people(app, context, action, change, user.id, user.first_name, now)
     await app.scheduler.wake()
 
 
@@ -244,6 +261,8 @@ _CONFIRMATIONS = {
     NeedAction.DONE: "Marked as done — thank you!",
     NeedAction.CANCEL: "Cancelled.",
     NeedAction.MISSED: "Thanks for letting us know.",
+    NeedAction.BACKUP: "Thank you — you're the backup 🛟",
+    NeedAction.UNBACKUP: texts.BACKUP_STEPPED_DOWN,
 }
 
 
@@ -262,7 +281,7 @@ async def _tell_people(
         case NeedAction.CLAIM:
             if actor_id != card.patient_id:
                 await app.notifier.to_person(
-                    card.patient_id, texts.claimed_notice_to_patient(card, now)
+                    card.patient_id, texts.claimed_notice_to_patient(card, now, actor_name)
                 )
             # A first-time helper also hears what help is welcome and what isn't (/prefs).
             first = change.first_claim
@@ -275,10 +294,23 @@ async def _tell_people(
                     first_time=change.first_claim,
                     reminders=change.reminders,
                     prefs=prefs,
+                    helper_id=actor_id,
                 ),
             )
             if delivery == Delivery.UNREACHABLE:
                 await _invite_to_private_chat(app, context, card, actor_id, actor_name)
+        case NeedAction.RELEASE if change.promoted_id is not None:
+            # The backup takes over at once, whatever the hour: the group is not asked.
+            backup = dict(card.helpers).get(change.promoted_id, "Your backup")
+            await app.notifier.to_person(
+                change.promoted_id,
+                texts.promoted_notice_to_backup(card, actor_name, now, change.promoted_reminders),
+            )
+            if actor_id != card.patient_id:
+                await app.notifier.to_person(
+                    card.patient_id,
+                    texts.promoted_notice_to_patient(card, actor_name, backup, now),
+                )
         case NeedAction.RELEASE:
             await app.notifier.to_group(
                 card.chat_id,
@@ -301,9 +333,23 @@ async def _tell_people(
                     card.patient_id, scheduled_texts.missed_notice_to_patient(card, now)
                 )
         case NeedAction.CANCEL:
-            helper = change.previous_claimer_id
-            if helper is not None and helper != actor_id:
-                await app.notifier.to_person(helper, texts.cancelled_notice_to_helper(card, now))
+            # Everyone who held a place or stood by hears it was cancelled.
+            told = dict.fromkeys([*change.previous_helpers, *change.previous_backups])
+            if not told and change.previous_claimer_id is not None:
+                told[change.previous_claimer_id] = None
+            for helper in told:
+                if helper != actor_id:
+                    await app.notifier.to_person(
+                        helper, texts.cancelled_notice_to_helper(card, now)
+                    )
+        case NeedAction.BACKUP:
+            delivery = await app.notifier.to_person(
+                actor_id, texts.backup_notice(card, now), texts.backup_keyboard(card)
+            )
+            if delivery == Delivery.UNREACHABLE:
+                await _invite_to_private_chat(app, context, card, actor_id, actor_name)
+        case NeedAction.UNBACKUP:
+            pass
 
 
 async def _invite_to_private_chat(

@@ -24,10 +24,12 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 async def ask_helper(app: AppContext, need_id: int) -> None:
-    """After a need is done: the helper's private question, if the person wants these."""
-    asking = await service.ask_after_done(app.sm, need_id, app.clock.now())
-    if asking is None:
-        return
+    """After a need is done: each helper's private question, if the person wants these."""
+    for asking in await service.ask_after_done(app.sm, need_id, app.clock.now()):
+        await _ask(app, asking)
+
+
+async def _ask(app: AppContext, asking: service.Asking) -> None:
     try:
         sent = await app.notifier.bot.send_message(
             asking.helper_id,

@@ -1,4 +1,5 @@
-"""/settings: when helpers are reminded, when the group is nudged, the morning summary."""
+"""/settings: when helpers are reminded, when the group is nudged, the morning summary, and
+how many days ahead a repeating need's dates are posted."""
 
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ async def settings_command(update: Update, context: Context) -> None:
     if isinstance(wanted, Unreadable):
         typed = " ".join(words[1:])
         await message.reply_text(texts.problem_text(wanted, typed), parse_mode=ParseMode.HTML)
+        return
+    if wanted == Setting.SERIES:
+        # Typed only: any number of days, no buttons to pick from.
+        await message.reply_text(
+            texts.series_choices_text(allowed.settings), parse_mode=ParseMode.HTML
+        )
         return
     if isinstance(wanted, Setting):
         await message.reply_text(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, delete, func, or_, update
 from sqlmodel import SQLModel, col, select
@@ -14,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import (
     CheckIn,
     Circle,
+    HelperRole,
     Membership,
     MessageKind,
     MessageState,
@@ -127,11 +129,44 @@ async def own_reminders(session: AsyncSession, user_id: int) -> Sequence[Schedul
     return rows.all()
 
 
+def _needs_with_helper(user_id: int, role: HelperRole | None = None) -> Any:
+    """Needs this person holds a place on (or stands by for), as a subquery."""
+    statement = select(NeedHelper.need_id).where(col(NeedHelper.user_id) == user_id)
+    if role is not None:
+        statement = statement.where(col(NeedHelper.role) == role)
+    return statement
+
+
+async def helpers_of_circle(session: AsyncSession, circle_id: int) -> Sequence[NeedHelper]:
+    """Who held a place on, or stood by for, each need of the circle."""
+    rows = await session.exec(
+        select(NeedHelper)
+        .where(col(NeedHelper.need_id).in_(select(Need.id).where(col(Need.circle_id) == circle_id)))
+        .order_by(col(NeedHelper.need_id), col(NeedHelper.id))
+    )
+    return rows.all()
+
+
+async def helper_rows_of_person(session: AsyncSession, user_id: int) -> Sequence[NeedHelper]:
+    rows = await session.exec(
+        select(NeedHelper)
+        .where(col(NeedHelper.user_id) == user_id)
+        .order_by(col(NeedHelper.need_id), col(NeedHelper.id))
+    )
+    return rows.all()
+
+
 async def needs_of_person(session: AsyncSession, user_id: int) -> Sequence[Need]:
     """Needs this person asked for or took on, in any circle."""
     rows = await session.exec(
         select(Need)
-        .where(or_(col(Need.requested_by) == user_id, col(Need.claimer_id) == user_id))
+        .where(
+            or_(
+                col(Need.requested_by) == user_id,
+                col(Need.claimer_id) == user_id,
+                col(Need.id).in_(_needs_with_helper(user_id)),
+            )
+        )
         .order_by(col(Need.id))
     )
     return rows.all()
@@ -165,12 +200,36 @@ async def count_of(session: AsyncSession, model: type[SQLModel], circle_id: int)
 
 
 async def claimed_needs_of(session: AsyncSession, user_id: int) -> Sequence[Need]:
+    """Needs still to do on which this person holds a place."""
     rows = await session.exec(
         select(Need)
-        .where(col(Need.claimer_id) == user_id, col(Need.status) == NeedStatus.CLAIMED)
+        .where(
+            col(Need.id).in_(_needs_with_helper(user_id, HelperRole.HELPER)),
+            col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        )
         .order_by(col(Need.id))
     )
     return rows.all()
+
+
+async def remove_backups_of(session: AsyncSession, user_id: int) -> list[int]:
+    """The person no longer stands by for anything; returns those needs still to do."""
+    rows = await session.exec(
+        select(NeedHelper.need_id)
+        .join(Need, col(Need.id) == col(NeedHelper.need_id))
+        .where(
+            col(NeedHelper.user_id) == user_id,
+            col(NeedHelper.role) == HelperRole.BACKUP,
+            col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        )
+    )
+    standing_by = list(rows.all())
+    await session.execute(
+        delete(NeedHelper).where(
+            col(NeedHelper.user_id) == user_id, col(NeedHelper.role) == HelperRole.BACKUP
+        )
+    )
+    return standing_by
 
 
 async def cards_naming(session: AsyncSession, user_id: int, limit: int) -> list[int]:
@@ -182,6 +241,7 @@ async def cards_naming(session: AsyncSession, user_id: int, limit: int) -> list[
                 col(Need.requested_by) == user_id,
                 col(Need.claimer_id) == user_id,
                 col(Need.cancelled_by) == user_id,
+                col(Need.id).in_(_needs_with_helper(user_id)),
             ),
             col(Need.card_message_id).is_not(None),
         )
@@ -235,6 +295,9 @@ async def people_in_circle(session: AsyncSession, circle_id: int) -> set[int]:
         select(Need.requested_by).where(col(Need.circle_id) == circle_id),
         select(Need.claimer_id).where(col(Need.circle_id) == circle_id),
         select(Need.cancelled_by).where(col(Need.circle_id) == circle_id),
+        select(NeedHelper.user_id).where(
+            col(NeedHelper.need_id).in_(select(Need.id).where(col(Need.circle_id) == circle_id))
+        ),
         select(Question.asked_by).where(col(Question.circle_id) == circle_id),
         select(Observation.helper_id).where(col(Observation.circle_id) == circle_id),
         select(CheckIn.user_id).where(col(CheckIn.circle_id) == circle_id),
@@ -282,6 +345,7 @@ async def still_known(session: AsyncSession, user_ids: Iterable[int]) -> set[int
         select(Need.requested_by).where(col(Need.requested_by).in_(wanted)),
         select(Need.claimer_id).where(col(Need.claimer_id).in_(wanted)),
         select(Need.cancelled_by).where(col(Need.cancelled_by).in_(wanted)),
+        select(NeedHelper.user_id).where(col(NeedHelper.user_id).in_(wanted)),
         select(Question.asked_by).where(col(Question.asked_by).in_(wanted)),
         select(Observation.helper_id).where(col(Observation.helper_id).in_(wanted)),
         select(CheckIn.user_id).where(col(CheckIn.user_id).in_(wanted)),

@@ -4,13 +4,22 @@ people pressing at the same moment can never both win."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Need, NeedDraft, NeedHelper, NeedStatus, ScheduledMessage
+from storage.models import (
+    HelperRole,
+    Need,
+    NeedDraft,
+    NeedHelper,
+    NeedStatus,
+    ScheduledMessage,
+)
 
 
 async def add_need(session: AsyncSession, need: Need) -> Need:
@@ -46,49 +55,242 @@ async def _change(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _first_helper(need_id: int) -> Any:
+    """The helper of the earliest place still held (Need.claimer_id), as a subquery."""
+    return (
+        select(NeedHelper.user_id)
+        .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.role) == HelperRole.HELPER)
+        .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def _sync_claimer(session: AsyncSession, need_id: int) -> None:
+    # A statement of its own, run while the need's row is locked by this transaction: it
+    # sees every place committed before, on PostgreSQL as on SQLite.
+    await session.execute(
+        update(Need)
+        .where(col(Need.id) == need_id)
+        .values(
+            claimer_id=_first_helper(need_id),
+            claimed_at=case((col(Need.taken) == 0, None), else_=col(Need.claimed_at)),
+        )
+    )
+
+
+def _status_with(taken: Any) -> Any:
+    return case((taken >= col(Need.places), NeedStatus.CLAIMED.value), else_=NeedStatus.OPEN.value)
+
+
+async def helper_row(session: AsyncSession, need_id: int, user_id: int) -> NeedHelper | None:
+    rows = await session.exec(
+        select(NeedHelper)
+        .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.user_id) == user_id)
+        .execution_options(populate_existing=True)
+    )
+    return rows.first()
+
+
+async def helpers_of(session: AsyncSession, need_ids: Sequence[int]) -> Sequence[NeedHelper]:
+    """Helpers and backups of these needs, each need's earliest place first."""
+    if not need_ids:
+        return []
+    rows = await session.exec(
+        select(NeedHelper)
+        .where(col(NeedHelper.need_id).in_(need_ids))
+        .order_by(col(NeedHelper.need_id), col(NeedHelper.claimed_at), col(NeedHelper.id))
+    )
+    return rows.all()
+
+
 async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> bool:
+    """Take one place: one conditional UPDATE on taken < places, so two people pressing for
+    the last place can never both get it. The same person never holds two places. A person
+    standing by as backup who takes a free place stops being the backup.
+    On False the caller rolls back: nothing of a lost claim is kept."""
     won = await _change(
         session,
         need_id,
-        col(Need.status) == NeedStatus.OPEN,
-        status=NeedStatus.CLAIMED,
-        claimer_id=user_id,
-        claimed_at=now,
-        taken=1,
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) < col(Need.places),
+        status=_status_with(col(Need.taken) + 1),
+        taken=col(Need.taken) + 1,
+        claimer_id=func.coalesce(col(Need.claimer_id), user_id),
+        claimed_at=func.coalesce(col(Need.claimed_at), now),
     )
-    if won:
+    if not won:
+        return False
+    held = await helper_row(session, need_id, user_id)
+    if held is not None and held.role == HelperRole.HELPER:
+        # Pressed twice at once: the second press gives its count back.
+        await session.execute(
+            update(Need)
+            .where(col(Need.id) == need_id)
+            .values(taken=col(Need.taken) - 1, status=_status_with(col(Need.taken) - 1))
+        )
+        return False
+    if held is not None:
+        held.role = HelperRole.HELPER
+        held.claimed_at = now
+        session.add(held)
+    else:
         session.add(NeedHelper(need_id=need_id, user_id=user_id, claimed_at=now))
-        await session.flush()
-    return won
+    await session.flush()  # the unique (need, person) constraint is the last guard
+    await _sync_claimer(session, need_id)
+    return True
+
+
+@dataclass(frozen=True)
+class GivenBack:
+    """A place given back; `promoted` is the backup who holds it now, if one stood by."""
+
+    promoted: int | None = None
+
+
+async def _free_place(session: AsyncSession, need_id: int, user_id: int) -> bool:
+    """The need's count goes down with one conditional UPDATE (which also locks its row),
+    then the person's place goes; if they held none, the count is put back."""
+    locked = await _change(
+        session,
+        need_id,
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) > 0,
+        status=NeedStatus.OPEN,
+        taken=col(Need.taken) - 1,
+    )
+    if not locked:
+        return False
+    gone = await session.execute(
+        delete(NeedHelper).where(
+            col(NeedHelper.need_id) == need_id,
+            col(NeedHelper.user_id) == user_id,
+            col(NeedHelper.role) == HelperRole.HELPER,
+        )
+    )
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        await session.execute(
+            update(Need)
+            .where(col(Need.id) == need_id)
+            .values(taken=col(Need.taken) + 1, status=_status_with(col(Need.taken) + 1))
+        )
+        return False
+    return True
+
+
+async def give_back(
+    session: AsyncSession, need_id: int, user_id: int, now: datetime
+) -> GivenBack | None:
+    """One helper gives their place back. A backup, if there is one, takes it over in the
+    same transaction. None when this person holds no place (a release a moment ago) or the
+    need is closed; nothing is changed then."""
+    if not await _free_place(session, need_id, user_id):
+        return None
+    promoted = await _promote_backup(session, need_id, now)
+    await _sync_claimer(session, need_id)
+    return GivenBack(promoted)
+
+
+async def _promote_backup(session: AsyncSession, need_id: int, now: datetime) -> int | None:
+    backup = (
+        await session.exec(
+            select(NeedHelper)
+            .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.role) == HelperRole.BACKUP)
+            .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if backup is None:
+        return None
+    taken = await _change(
+        session,
+        need_id,
+        col(Need.taken) < col(Need.places),
+        status=_status_with(col(Need.taken) + 1),
+        taken=col(Need.taken) + 1,
+    )
+    if not taken:
+        return None
+    backup.role = HelperRole.HELPER
+    backup.claimed_at = now
+    session.add(backup)
+    await session.flush()
+    return backup.user_id
 
 
 async def release(session: AsyncSession, need_id: int, user_id: int) -> bool:
-    won = await _change(
+    """A place given back, no backup promoted (see give_back for that)."""
+    if not await _free_place(session, need_id, user_id):
+        return False
+    await _sync_claimer(session, need_id)
+    return True
+
+
+async def add_backup(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> bool:
+    """Stand by for a need that has a helper: at most one backup per need. The need's row
+    is locked first, so two people offering at once can't both become its backup."""
+    locked = await _change(
         session,
         need_id,
-        col(Need.status) == NeedStatus.CLAIMED,
-        col(Need.claimer_id) == user_id,
-        status=NeedStatus.OPEN,
-        claimer_id=None,
-        claimed_at=None,
-        taken=0,
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) > 0,
+        taken=col(Need.taken),
     )
-    if won:
-        await session.execute(
-            delete(NeedHelper).where(
-                col(NeedHelper.need_id) == need_id, col(NeedHelper.user_id) == user_id
+    if not locked:
+        return False
+    existing = (
+        await session.exec(
+            select(NeedHelper.id).where(
+                or_(
+                    and_(
+                        col(NeedHelper.need_id) == need_id,
+                        col(NeedHelper.role) == HelperRole.BACKUP,
+                    ),
+                    and_(col(NeedHelper.need_id) == need_id, col(NeedHelper.user_id) == user_id),
+                )
             )
         )
-    return won
+    ).first()
+    if existing is not None:
+        return False
+    session.add(
+        NeedHelper(need_id=need_id, user_id=user_id, role=HelperRole.BACKUP, claimed_at=now)
+    )
+    await session.flush()
+    return True
+
+
+async def remove_backup(session: AsyncSession, need_id: int, user_id: int) -> bool:
+    gone = await session.execute(
+        delete(NeedHelper).where(
+            col(NeedHelper.need_id) == need_id,
+            col(NeedHelper.user_id) == user_id,
+            col(NeedHelper.role) == HelperRole.BACKUP,
+        )
+    )
+    return bool(gone.rowcount)  # type: ignore[attr-defined]
+
+
+async def remove_backups_of(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        delete(NeedHelper).where(
+            col(NeedHelper.user_id) == user_id, col(NeedHelper.role) == HelperRole.BACKUP
+        )
+    )
 
 
 async def _close(
     session: AsyncSession, need_id: int, claimer_id: int, now: datetime, status: NeedStatus
 ) -> bool:
+    # Any helper or a lead closes the whole need; `claimer_id` is the first helper as read,
+    # so a release in between makes this miss. A need with several places may be closed
+    # before every place is taken.
     return await _change(
         session,
         need_id,
-        col(Need.status) == NeedStatus.CLAIMED,
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) > 0,
         col(Need.claimer_id) == claimer_id,
         status=status,
         done_at=now,
@@ -149,11 +351,14 @@ async def upcoming_needs(
 async def claimed_by(
     session: AsyncSession, user_id: int, now: datetime, limit: int
 ) -> Sequence[Need]:
+    """Needs this person holds a place on, still ahead, soonest first."""
     rows = await session.exec(
         select(Need)
+        .join(NeedHelper, col(NeedHelper.need_id) == col(Need.id))
         .where(
-            col(Need.claimer_id) == user_id,
-            col(Need.status) == NeedStatus.CLAIMED,
+            col(NeedHelper.user_id) == user_id,
+            col(NeedHelper.role) == HelperRole.HELPER,
+            col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
             _still_ahead(now),  # type: ignore[arg-type]
         )
         .order_by(col(Need.starts_at).is_(None), col(Need.starts_at), col(Need.id))
@@ -188,8 +393,13 @@ async def move_cards(session: AsyncSession, old_chat_id: int, new_chat_id: int) 
 
 async def has_claimed_before(session: AsyncSession, circle_id: int, user_id: int) -> bool:
     rows = await session.exec(
-        select(Need.id)
-        .where(col(Need.circle_id) == circle_id, col(Need.claimer_id) == user_id)
+        select(NeedHelper.id)
+        .join(Need, col(Need.id) == col(NeedHelper.need_id))
+        .where(
+            col(Need.circle_id) == circle_id,
+            col(NeedHelper.user_id) == user_id,
+            col(NeedHelper.role) == HelperRole.HELPER,
+        )
         .limit(1)
     )
     return rows.first() is not None

@@ -71,10 +71,17 @@ async def take_due(session: AsyncSession, now: datetime, limit: int) -> Sequence
     )
     taken: list[ColumnElement[bool]] = [col(ScheduledMessage.id).in_(due.scalar_subquery())]
     if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL may run a plain subquery again while the UPDATE goes (and each run,
+        # no longer seeing the rows already taken, finds `limit` more): a MATERIALIZED CTE
+        # is run once, so one take is at most `limit` rows and replicas share the work.
+        once = due.cte("due").prefix_with("MATERIALIZED")
         # PostgreSQL re-checks a row it waited for. SQLite runs one writer at a time, so the
         # subquery's answer still holds; repeating the state test there would make it walk
         # every pending row instead of fetching these few by id.
-        taken.append(col(ScheduledMessage.state) == PENDING)
+        taken = [
+            col(ScheduledMessage.id).in_(select(once.c.id)),
+            col(ScheduledMessage.state) == PENDING,
+        ]
     result = await session.execute(
         update(ScheduledMessage)
         .where(*taken)

@@ -154,6 +154,12 @@ async def test_maria_takes_everything_of_her_circle_home_as_json_and_csv(circle:
     prescription = needs["pick up the prescription"]
     assert (prescription["status"], prescription["claimer_name"]) == ("done", "Ben")
     assert prescription["done_at_utc"] is not None
+    # Who held each place (several helpers, backups) is exported too.
+    places = {(h["need_id"], h["name"], h["role"]) for h in data["need_helpers"]}
+    assert places == {
+        (needs["dinner"]["id"], "Anna", "helper"),
+        (prescription["id"], "Ben", "helper"),
+    }
 
     [check_in] = data["check_ins"]
     assert (check_in["physical"], check_in["mood"], check_in["energy"]) == (4, 4, 4)
@@ -202,6 +208,7 @@ async def test_maria_takes_everything_of_her_circle_home_as_json_and_csv(circle:
         "prefs.csv",
         "members.csv",
         "needs.csv",
+        "need_helpers.csv",
         "scheduled_messages.csv",
         "check_ins.csv",
         "questions.csv",

@@ -290,6 +290,17 @@ def reopened_in_group(card: NeedCard, now: datetime) -> str:
     )
 
 
+def backup_on_now(card: NeedCard, now: datetime) -> str:
+    """To the backup, when the helper they stood by for has left the circle."""
+    when = format_when(card.when, card.zone, now)
+    when_part = f", {e(when)}" if when else ""
+    return (
+        f"🛟 <b>You're on now:</b> {CATEGORY_EMOJI[card.category]} {e(card.description)}"
+        f"{when_part} — the helper can't make it any more. Thank you for standing by!\n\n"
+        "If you can't do it after all, tap ↩️ Release on the card."
+    )
+
+
 # ---------------------------------------------------------------- /delete_circle
 
 

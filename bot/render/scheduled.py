@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import NeedAction, NeedButton, Origin, ReminderButton, ReportButton, encode
 from bot.categories import CATEGORY_EMOJI
 from bot.render.common import e, shorten
+from bot.render.needs import helper_names
 from bot.services.needs import NeedCard
 from bot.services.reminders import PersonalReminder
 from bot.timeparse import Precision, When, format_when, format_when_short
@@ -64,6 +65,16 @@ def nudge_text(
         _what(card),
         f"for {e(card.patient_name)}",
     ]
+    if card.places > 1:
+        # Several places: say how many are still open and who is in already.
+        if card.helpers:
+            lines.append(
+                f"👥 Still needs {card.open_places} more — {e(helper_names(card))} can come"
+            )
+        else:
+            lines.append(f"👥 Needs {card.places} helpers")
+    # Who holds a place already is not asked again.
+    around = [(uid, name) for uid, name in around if uid not in card.helper_ids]
     if around:
         names = ", ".join(mention(uid, name) for uid, name in around[:MAX_MENTIONS])
         lines.append(f"\n{names} — could one of you take it?")
@@ -83,8 +94,13 @@ def nudge_keyboard(card: NeedCard) -> InlineKeyboardMarkup:
 
 def nudge_taken_text(card: NeedCard, now: datetime) -> str:
     if card.status == NeedStatus.CLAIMED:
-        taker = e(card.claimer_name or "someone")
+        taker = e(helper_names(card))
         return f"🙋 {_what(card)} — {_when(card, now)}\nTaken by {taker}. Thank you!"
+    if card.status == NeedStatus.OPEN and card.helpers:
+        return (
+            f"🙋 {_what(card)} — {_when(card, now)}\n{e(helper_names(card))} can come — "
+            f"still needs {card.open_places} more."
+        )
     if card.status == NeedStatus.CANCELLED:
         return f"✖️ {_what(card)} — no longer needed."
     return f"{_what(card)} — {_when(card, now)}"
@@ -134,7 +150,7 @@ def follow_up_answered(card: NeedCard, now: datetime) -> str:
 
 def missed_notice_to_patient(card: NeedCard, now: datetime) -> str:
     return (
-        f"❌ {e(card.claimer_name or 'The helper')} says {_what(card)} "
+        f"❌ {e(helper_names(card, 'The helper'))} says {_what(card)} "
         f"({_when(card, now)}) didn't happen. If you still need it, post it again with /need."
     )
 
@@ -146,11 +162,12 @@ def _digest_line(card: NeedCard, zone: ZoneInfo, now: datetime) -> str:
         at = card.when.label or "today"
     else:
         at = "today"
-    who = (
-        e(card.claimer_name or "someone")
-        if card.status == NeedStatus.CLAIMED
-        else "<i>still looking for someone</i>"
-    )
+    if card.status == NeedStatus.CLAIMED:
+        who = e(helper_names(card))
+    elif card.helpers:
+        who = f"{e(helper_names(card))}, <i>still looking for {card.open_places} more</i>"
+    else:
+        who = "<i>still looking for someone</i>"
     return f"• {e(at)} {_what(card)} — {who}"
 
 
@@ -225,10 +242,9 @@ def appointment_offer(
     if open_questions:
         plural = "s" if open_questions != 1 else ""
         along.append(f"your {open_questions} open question{plural}")
+    helping = helper_names(card, "") if card.status == NeedStatus.CLAIMED else ""
     helper = (
-        f" — {e(card.claimer_name)} is helping"
-        if card.status == NeedStatus.CLAIMED and card.claimer_name
-        else ""
+        f" — {e(helping)} {'are' if len(card.helpers) > 1 else 'is'} helping" if helping else ""
     )
     return (
         f"{_late(late)}🩺 <b>{_when(card, now).capitalize()}:</b> {_what(card)}{helper}.\n\n"

@@ -1,5 +1,5 @@
 """Texts and buttons for /settings. Calm words, one big button a row, and the supported
-person called by name."""
+person called by name. Repeating needs' days ahead is typed (/settings series 3d)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import encode
 from bot.render.common import e, shorten
 from bot.render.observations import setting_line
+from bot.services.series import MAX_DAYS_AHEAD, MIN_DAYS_AHEAD
 from bot.services.settings import (
     EARLIEST_SUMMARY,
     LATEST_SUMMARY,
@@ -99,6 +100,12 @@ def _summary_line(settings: CircleSettings) -> str:
     return f"☀️ Morning summary for {name} at {_clock(settings.summary_at)}"
 
 
+def _series_line(settings: CircleSettings) -> str:
+    days = settings.series_days_ahead
+    ahead = "1 day" if days == 1 else f"{days} days"
+    return f"🔁 Repeating needs: each date is posted {ahead} ahead"
+
+
 def summary_text(settings: CircleSettings, can_change: bool) -> str:
     name = e(settings.patient_name)
     lines = [
@@ -107,6 +114,7 @@ def summary_text(settings: CircleSettings, can_change: bool) -> str:
         _reminders_line(settings),
         _nudges_line(settings),
         _summary_line(settings),
+        _series_line(settings),
         setting_line(settings.observations_on, settings.patient_name),
         "",
         "Tap a button to change one."
@@ -138,6 +146,9 @@ def _now_words(settings: CircleSettings, setting: Setting) -> str:
         case Setting.SUMMARY:
             at = settings.summary_at
             return f"at {_clock(at)}" if at is not None else "off"
+        case Setting.SERIES:
+            days = settings.series_days_ahead
+            return "1 day ahead" if days == 1 else f"{days} days ahead"
     return f"{leads_words(leads)} before" if leads else "off"
 
 
@@ -181,13 +192,15 @@ _EXAMPLES = {
     Setting.REMINDERS: "/settings reminders 24h 2h",
     Setting.NUDGES: "/settings nudges 48h 24h",
     Setting.SUMMARY: "/settings summary 7:30",
+    Setting.SERIES: "/settings series 3d",
 }
 
 UNKNOWN_SETTING = (
-    "I can change three things — for example:\n"
+    "I can change these — for example:\n"
     "/settings reminders 24h 2h\n"
     "/settings nudges 48h 24h\n"
-    "/settings summary 7:30\n\n"
+    "/settings summary 7:30\n"
+    "/settings series 3d (repeating needs: days ahead each date is posted)\n\n"
     "Or just send /settings and tap a button."
 )
 
@@ -206,14 +219,35 @@ def problem_text(unreadable: Unreadable, typed: str) -> str:
         Problem.LEAD_TOO_SHORT: "Each time needs to be at least 10 minutes before.",
         Problem.LEAD_TOO_LONG: "Each time can be at most 7 days before.",
         Problem.BAD_TIME: f"I couldn't read “{shown}” as a time of day.",
+        Problem.BAD_DAYS: f"I couldn't read “{shown}” as a number of days.",
+        Problem.DAYS_OUT_OF_RANGE: (
+            f"Each date can be posted {MIN_DAYS_AHEAD} to {MAX_DAYS_AHEAD} days ahead."
+        ),
         Problem.NOT_MORNING: (
             f"The morning summary can come between {_clock(EARLIEST_SUMMARY)} and "
             f"{_clock(LATEST_SUMMARY)}."
         ),
     }.get(unreadable.problem, "I couldn't read that.")
     off = f"/settings {setting.value} off"
+    if setting == Setting.SERIES:
+        return (
+            f"{first} Nothing has changed.\n\nPlease write it like this:\n{example}\n"
+            f"(a number of days, {MIN_DAYS_AHEAD} to {MAX_DAYS_AHEAD})"
+        )
     if setting == Setting.SUMMARY:
         hint = f"({off} switches it off)"
     else:
         hint = f"(90m and 1d work too; {off} switches them off)"
     return f"{first} Nothing has changed.\n\nPlease write it like this:\n{example}\n{hint}"
+
+
+def series_choices_text(settings: CircleSettings) -> str:
+    """/settings series, with no number: what it is, and how to change it."""
+    return (
+        "🔁 <b>Repeating needs</b>\n"
+        "Each date of a repeating need (/need ride to physio every Tuesday 10:00) gets its "
+        "own card in the group, posted this many days before it.\n\n"
+        f"Now: {_now_words(settings, Setting.SERIES)}.\n\n"
+        f"To change it, write for example:\n{_EXAMPLES[Setting.SERIES]}\n"
+        f"(any number of days from {MIN_DAYS_AHEAD} to {MAX_DAYS_AHEAD})"
+    )

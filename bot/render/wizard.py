@@ -40,7 +40,8 @@ def ask_description(category: Category, in_group: bool) -> str:
     reply_hint = " Reply to this message with" if in_group else " Send me"
     return (
         f"{CATEGORY_EMOJI[category]} {CATEGORY_NAME[category]} — what exactly?{reply_hint} "
-        "a few words, e.g. “ride to neurology at the City Hospital”."
+        "a few words, e.g. “ride to neurology at the City Hospital”. "
+        "Need more than one person? Start with the number: “2 people to move the bed”."
     )
 
 

@@ -39,6 +39,7 @@ from storage.models import (
     Circle,
     MessageKind,
     Need,
+    NeedHelper,
     Observation,
     Person,
     Question,
@@ -171,6 +172,15 @@ NEED_COLUMNS = (
     "cancelled_by_name",
     *at("created_at"),
 )
+# Who held each place on a need, and who stood by (🛟): Need.claimer_id alone names only the
+# first helper of a need with several places.
+NEED_HELPER_COLUMNS = (
+    "need_id",
+    "user_id",
+    "name",
+    "role",
+    *at("claimed_at"),
+)
 MESSAGE_COLUMNS = (
     "id",
     "kind",
@@ -255,6 +265,16 @@ def _need_row(need: Need, zone: ZoneInfo, names: _Names, now: datetime) -> Row:
     }
 
 
+def _need_helper_row(row: NeedHelper, zone: ZoneInfo, names: _Names) -> Row:
+    return {
+        "need_id": row.need_id,
+        "user_id": row.user_id,
+        "name": names.of(row.user_id),
+        "role": row.role,
+        **stamp(zone, "claimed_at", row.claimed_at),
+    }
+
+
 def _check_in_row(row: CheckIn, zone: ZoneInfo) -> Row:
     return {
         "id": row.id,
@@ -300,8 +320,9 @@ def _observation_row(row: Observation, zone: ZoneInfo, names: _Names) -> Row:
 
 def in_circle_export(row: ScheduledMessage, patient_id: int) -> bool:
     """What is still to come goes into the supported person's export, except what belongs
-    to someone else: a carepartner's own check-in prompt, another person's /remind."""
-    if row.kind == MessageKind.HOLDING_UP:
+    to someone else: a carepartner's own check-in prompt or weekly summary, another
+    person's /remind."""
+    if row.kind in (MessageKind.HOLDING_UP, MessageKind.WEEKLY_SUMMARY):
         return False
     if row.kind == MessageKind.PERSONAL:
         return row.recipient_id == patient_id
@@ -325,10 +346,12 @@ async def _circle_export(session: AsyncSession, circle: Circle, now: datetime) -
     questions = await store.questions_of_circle(session, circle.id)
     observations = await store.answered_observations_of_circle(session, circle.id)
     team = await store.team_of_circle(session, circle.id)
+    helpers = await store.helpers_of_circle(session, circle.id)
     names = await _Names.load(
         session,
         [
             circle.patient_id,
+            *(h.user_id for h in helpers),
             *(n.requested_by for n in needs),
             *(n.claimer_id for n in needs),
             *(n.cancelled_by for n in needs),
@@ -400,6 +423,11 @@ async def _circle_export(session: AsyncSession, circle: Circle, now: datetime) -
         ),
         _table("members", MEMBER_COLUMNS, member_rows),
         _table("needs", NEED_COLUMNS, [_need_row(n, zone, names, now) for n in needs]),
+        _table(
+            "need_helpers",
+            NEED_HELPER_COLUMNS,
+            [_need_helper_row(h, zone, names) for h in helpers],
+        ),
         _table("scheduled_messages", MESSAGE_COLUMNS, message_rows),
         _table("check_ins", CHECK_IN_COLUMNS, [_check_in_row(c, zone) for c in check_ins]),
         _table("questions", QUESTION_COLUMNS, [_question_row(q, zone, names) for q in questions]),
@@ -432,6 +460,7 @@ async def _personal_export(
     check_ins = await store.check_ins_of(session, user_id)
     own_reminders = await store.own_reminders(session, user_id)
     needs = await store.needs_of_person(session, user_id)
+    helping = await store.helper_rows_of_person(session, user_id)
     questions = await store.questions_asked_by(session, user_id)
     observations = await store.observations_written_by(session, user_id)
     names = await _Names.load(
@@ -488,6 +517,11 @@ async def _personal_export(
         _table("check_ins", CHECK_IN_COLUMNS, [_check_in_row(c, zone) for c in check_ins]),
         _table("reminders", REMINDER_COLUMNS, reminder_rows),
         _table("needs", NEED_COLUMNS, [_need_row(n, zone, names, now) for n in needs]),
+        _table(
+            "need_helpers",
+            NEED_HELPER_COLUMNS,
+            [_need_helper_row(h, zone, names) for h in helping],
+        ),
         _table("questions", QUESTION_COLUMNS, [_question_row(q, zone, names) for q in questions]),
         _table("observations", OWN_OBSERVATION_COLUMNS, observation_rows),
     )
@@ -560,6 +594,8 @@ class Forgotten:
     reopened: tuple[NeedCard, ...] = ()
     # Cards that showed the person's name, to be shown again without it (reopened too).
     renamed: tuple[NeedCard, ...] = ()
+    # Places a backup took over, and who: they are told at once that they're on now.
+    promoted: tuple[tuple[NeedCard, int], ...] = ()
 
 
 def still_ahead(need: Need, now: datetime) -> bool:
@@ -571,22 +607,30 @@ def still_ahead(need: Need, now: datetime) -> bool:
     return need.starts_at > now
 
 
-async def _release_all(session: AsyncSession, user_id: int, now: datetime) -> list[int]:
-    """Needs the person had taken on go back on the board, with their nudges planned again;
-    returns those still ahead."""
+async def _release_all(
+    session: AsyncSession, user_id: int, now: datetime
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """Every place the person held is given back: a backup standing by takes it over, or the
+    need goes back on the board with its nudges planned again. Returns the needs still ahead
+    that are open again, and (need, backup) for each backup now on."""
     ahead: list[int] = []
+    promoted: list[tuple[int, int]] = []
     for need in await store.claimed_needs_of(session, user_id):
         assert need.id is not None
-        if not await need_store.release(session, need.id, user_id):
+        given = await need_store.give_back(session, need.id, user_id, now)
+        if given is None:
             continue  # done or released a moment ago
         released = await need_store.get_need(session, need.id)
         circle = await session.get(Circle, need.circle_id)
         if released is None or circle is None:
             continue
-        await reminders.replan_need(session, released, circle, now)
-        if still_ahead(released, now):
+        changed = {user_id} | ({given.promoted} if given.promoted is not None else set())
+        await reminders.replan_need(session, released, circle, now, only_for=changed)
+        if given.promoted is not None:
+            promoted.append((need.id, given.promoted))
+        elif still_ahead(released, now):
             ahead.append(need.id)
-    return ahead
+    return ahead, promoted
 
 
 async def forget(sm: SessionMaker, user_id: int, now: datetime) -> Forgotten:
@@ -595,12 +639,14 @@ async def forget(sm: SessionMaker, user_id: int, now: datetime) -> Forgotten:
         if any(m.role == Role.PATIENT for m, _c in memberships):
             return Forgotten(ForgetOutcome.SUPPORTED_PERSON)
         renamed = await store.cards_naming(session, user_id, CARDS_RENAMED)
-        reopened = await _release_all(session, user_id, now)
+        reopened, promoted = await _release_all(session, user_id, now)
+        # No longer standing by for anything: those cards show it.
+        renamed += await store.remove_backups_of(session, user_id)
         # After the release: its re-planned messages to the group stay, theirs go.
         await store.erase_person(session, user_id, now)
         await session.commit()
     cards: dict[int, NeedCard] = {}
-    for need_id in dict.fromkeys([*reopened, *renamed]):
+    for need_id in dict.fromkeys([*reopened, *(n for n, _b in promoted), *renamed]):
         card = await need_service.need_card(sm, need_id)
         if card is not None:
             cards[need_id] = card
@@ -608,6 +654,7 @@ async def forget(sm: SessionMaker, user_id: int, now: datetime) -> Forgotten:
         ForgetOutcome.FORGOTTEN,
         reopened=tuple(cards[i] for i in reopened if i in cards),
         renamed=tuple(cards.values()),
+        promoted=tuple((cards[i], backup) for i, backup in promoted if i in cards),
     )
 
 

@@ -9,23 +9,27 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.categories import Category
 from bot.people import display_name
 from bot.services import reminders
 from bot.services.permissions import Action, may
+from bot.services.planning import Planned
 from bot.timeparse import When, local_to_utc
 from storage import needs as store
 from storage import people
 from storage import scheduled as scheduled_store
 from storage.db import SessionMaker
-from storage.models import Circle, MessageKind, Need, NeedStatus, Role
+from storage.models import Circle, HelperRole, MessageKind, Need, NeedStatus, Role
 
 # Long enough for "ride to the neurology clinic at St Mary's, wheelchair in the boot",
 # short enough that a card stays readable on a phone.
 MAX_DESCRIPTION = 500
 BOARD_LIMIT = 15
+# "2 people to help move the bed": more than this is better asked as separate needs.
+MAX_PLACES = 10
 
 
 @dataclass(frozen=True)
@@ -63,17 +67,49 @@ class NeedCard:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def helper_ids(self) -> tuple[int, ...]:
+        return tuple(uid for uid, _name in self.helpers)
+
+    @property
+    def backup_ids(self) -> tuple[int, ...]:
+        return tuple(uid for uid, _name in self.backups)
+
+    @property
+    def open_places(self) -> int:
+        return max(self.places - len(self.helpers), 0)
+
+    def holds_place(self, user_id: int) -> bool:
+        return user_id in self.helper_ids or (not self.helpers and self.claimer_id == user_id)
+
 
 async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
+    assert need.id is not None and circle.id is not None
+    held = await store.helpers_of(session, [need.id])
     names = await people.people_by_id(
         session,
         [
             uid
-            for uid in (need.requested_by, circle.patient_id, need.claimer_id, need.cancelled_by)
+            for uid in (
+                need.requested_by,
+                circle.patient_id,
+                need.claimer_id,
+                need.cancelled_by,
+                *(row.user_id for row in held),
+            )
             if uid is not None
         ],
     )
-    assert need.id is not None and circle.id is not None
+    helpers = tuple(
+        (row.user_id, display_name(names.get(row.user_id)))
+        for row in held
+        if row.role == HelperRole.HELPER
+    )
+    backups = tuple(
+        (row.user_id, display_name(names.get(row.user_id)))
+        for row in held
+        if row.role == HelperRole.BACKUP
+    )
     return NeedCard(
         id=need.id,
         circle_id=circle.id,
@@ -95,6 +131,8 @@ async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
         card_message_id=need.card_message_id,
         timezone=circle.timezone,
         places=need.places,
+        helpers=helpers,
+        backups=backups,
         series_id=need.series_id,
         occurs_on=need.occurs_on,
         thanked_at=need.thanked_at,
@@ -188,6 +226,11 @@ class Refusal(StrEnum):
     NOT_CLAIMED = "not_claimed"
     ALREADY_DONE = "already_done"
     ALREADY_CANCELLED = "already_cancelled"
+    # 🛟 Backup
+    NOBODY_TO_BACK_UP = "nobody_to_back_up"
+    ALREADY_HELPING = "already_helping"
+    BACKUP_TAKEN = "backup_taken"
+    NOT_BACKUP = "not_backup"
 
 
 @dataclass(frozen=True)
@@ -202,6 +245,14 @@ class NeedChange:
     first_claim: bool = False
     # When the helper will be reminded, for their confirmation.
     reminders: tuple[datetime, ...] = ()
+    # Everyone who held a place, and who stood by, before the change (a cancel tells them).
+    previous_helpers: tuple[int, ...] = ()
+    previous_backups: tuple[int, ...] = ()
+    # A release with a backup standing by: the backup holds the place now.
+    promoted_id: int | None = None
+    promoted_reminders: tuple[datetime, ...] = ()
+    # A new time: each helper's reminders ahead, as (helper, instants).
+    helper_reminders: tuple[tuple[int, tuple[datetime, ...]], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -243,6 +294,7 @@ async def claim(
     private: bool,
     now: datetime,
 ) -> NeedChange:
+    """Take one of the need's places (the only one, for most needs)."""
     async with sm() as session:
         loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
         if isinstance(loaded, Refusal):
@@ -256,22 +308,39 @@ async def claim(
         if not may(role, Action.CLAIM):
             return NeedChange(await _card(session, need, circle), Refusal.OWN_NEED)
         helped_before = await store.has_claimed_before(session, need.circle_id, actor_id)
-        won = await store.claim(session, need_id, actor_id, now)
+        circle_id = need.circle_id
+        try:
+            won = await store.claim(session, need_id, actor_id, now)
+        except IntegrityError:
+            # The same person, twice at once: the other press has it; nothing of this one
+            # is kept.
+            await session.rollback()
+            won = False
+            circle = await session.get(Circle, circle_id) or circle
+        if not won:
+            await session.commit()  # a lost claim changed nothing, but a new member stays
+            need = await store.get_need(session, need_id) or need
+            card = await _card(session, need, circle)
+            refusal = _closed_refusal(need) or (
+                Refusal.ALREADY_YOURS if card.holds_place(actor_id) else Refusal.ALREADY_TAKEN
+            )
+            return NeedChange(card, refusal)
         need = await store.get_need(session, need_id) or need
-        planned = await reminders.replan_need(session, need, circle, now) if won else []
+        planned = await reminders.replan_need(session, need, circle, now, only_for={actor_id})
         await session.commit()
         card = await _card(session, need, circle)
-        if won:
-            return NeedChange(
-                card,
-                actor_role=role,
-                first_claim=not helped_before,
-                reminders=tuple(p.due_at for p in planned if p.kind == MessageKind.REMINDER),
-            )
-        refusal = _closed_refusal(need) or (
-            Refusal.ALREADY_YOURS if need.claimer_id == actor_id else Refusal.ALREADY_TAKEN
+        return NeedChange(
+            card,
+            actor_role=role,
+            first_claim=not helped_before,
+            reminders=_reminders_of(planned, actor_id),
         )
-        return NeedChange(card, refusal)
+
+
+def _reminders_of(planned: list[Planned], user_id: int) -> tuple[datetime, ...]:
+    return tuple(
+        p.due_at for p in planned if p.kind == MessageKind.REMINDER and p.recipient_id == user_id
+    )
 
 
 Check = Callable[[Need, Role | None], Refusal | None]
@@ -300,6 +369,7 @@ async def _change_need(
         if refusal is not None:
             return NeedChange(await _card(session, need, circle), refusal)
         previous_claimer = need.claimer_id
+        before = await _card(session, need, circle)
         won = await apply(session, need)
         need = await store.get_need(session, need_id) or need
         if won:
@@ -309,7 +379,19 @@ async def _change_need(
         card = await _card(session, need, circle)
         if not won:
             return NeedChange(card, _closed_refusal(need) or lost)
-        return NeedChange(card, previous_claimer_id=previous_claimer, actor_role=role)
+        return NeedChange(
+            card,
+            previous_claimer_id=previous_claimer,
+            actor_role=role,
+            previous_helpers=before.helper_ids,
+            previous_backups=before.backup_ids,
+        )
+
+
+async def _holds_place(session: AsyncSession, need: Need, user_id: int) -> bool:
+    assert need.id is not None
+    row = await store.helper_row(session, need.id, user_id)
+    return row is not None and row.role == HelperRole.HELPER
 
 
 async def release(
@@ -320,19 +402,47 @@ async def release(
     private: bool,
     now: datetime,
 ) -> NeedChange:
-    def check(need: Need, role: Role | None) -> Refusal | None:
-        if need.status != NeedStatus.CLAIMED:
-            return Refusal.NOT_CLAIMED
-        if not may(role, Action.RELEASE, is_claimer=need.claimer_id == actor_id):
-            return Refusal.NOT_CLAIMER
-        return None
+    """The helper gives their place back. If someone stands by as backup, they take it over
+    in the same transaction; only otherwise is the place open again."""
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        refusal = _closed_refusal(need)
+        holds = await _holds_place(session, need, actor_id)
+        if refusal is None and need.taken == 0:
+            refusal = Refusal.NOT_CLAIMED
+        if refusal is None and not may(role, Action.RELEASE, is_claimer=holds):
+            refusal = Refusal.NOT_CLAIMER
+        if refusal is not None:
+            return NeedChange(await _card(session, need, circle), refusal)
+        given = await store.give_back(session, need_id, actor_id, now)
+        if given is None:
+            # Changed nothing: released a moment ago, or closed meanwhile.
+            need = await store.get_need(session, need_id) or need
+            card = await _card(session, need, circle)
+            return NeedChange(card, _closed_refusal(need) or Refusal.NOT_CLAIMED)
+        need = await store.get_need(session, need_id) or need
+        changed = {actor_id} | ({given.promoted} if given.promoted is not None else set())
+        planned = await reminders.replan_need(session, need, circle, now, only_for=changed)
+        await session.commit()
+        card = await _card(session, need, circle)
+        return NeedChange(
+            card,
+            previous_claimer_id=actor_id,
+            actor_role=role,
+            promoted_id=given.promoted,
+            promoted_reminders=(
+                _reminders_of(planned, given.promoted) if given.promoted is not None else ()
+            ),
+        )
 
-    async def apply(session: AsyncSession, need: Need) -> bool:
-        return await store.release(session, need_id, actor_id)
 
-    return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
-    )
+async def _is_helper(sm: SessionMaker, need_id: int, user_id: int) -> bool:
+    async with sm() as session:
+        row = await store.helper_row(session, need_id, user_id)
+        return row is not None and row.role == HelperRole.HELPER
 
 
 async def _close(
@@ -345,12 +455,15 @@ async def _close(
     close: Callable[[AsyncSession, int, int, datetime], Awaitable[bool]],
     not_allowed: Refusal,
 ) -> NeedChange:
-    """Done or didn't happen: said by the helper, the supported person or a coordinator."""
+    """Done or didn't happen: said by any helper, the supported person or a coordinator. It
+    closes the whole need, for every helper."""
+    holds = await _is_helper(sm, need_id, actor_id)
 
     def check(need: Need, role: Role | None) -> Refusal | None:
-        if need.status != NeedStatus.CLAIMED or need.claimer_id is None:
+        # A need with several places may be closed once anyone holds one.
+        if need.taken == 0 or need.claimer_id is None:
             return Refusal.NOT_CLAIMED
-        if not may(role, Action.MARK_DONE, is_claimer=need.claimer_id == actor_id):
+        if not may(role, Action.MARK_DONE, is_claimer=holds):
             return not_allowed
         return None
 
@@ -438,8 +551,89 @@ async def change_time(
         return change
     async with sm() as session:
         ahead = await scheduled_store.pending_for_need(session, need_id)
-    reminders_ahead = tuple(r.due_at for r in ahead if r.kind == MessageKind.REMINDER)
-    return replace(change, reminders=reminders_ahead)
+    by_helper = tuple(
+        (
+            helper,
+            tuple(
+                r.due_at
+                for r in ahead
+                if r.kind == MessageKind.REMINDER and r.recipient_id == helper
+            ),
+        )
+        for helper in change.card.helper_ids or (change.card.claimer_id,)
+    )
+    return replace(change, reminders=by_helper[0][1], helper_reminders=by_helper)
+
+
+async def backup(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    """🛟 Stand by for a need someone has taken, in case they have to drop out. One backup
+    per need. Pressed again by the backup, it steps them down."""
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        if role is None:
+            assert circle.id is not None
+            await people.ensure_membership(session, circle.id, actor_id, now)
+            role = Role.MEMBER
+        card = await _card(session, need, circle)
+        refusal = _closed_refusal(need)
+        if refusal is None and actor_id in card.helper_ids:
+            refusal = Refusal.ALREADY_HELPING
+        if refusal is None and not may(role, Action.BACKUP, is_claimer=False):
+            refusal = Refusal.OWN_NEED
+        if refusal is None and need.taken == 0:
+            refusal = Refusal.NOBODY_TO_BACK_UP
+        if refusal is None and card.backups and actor_id not in card.backup_ids:
+            refusal = Refusal.BACKUP_TAKEN
+        if refusal is not None:
+            await session.commit()  # a new member stays a member
+            return NeedChange(card, refusal)
+        if actor_id in card.backup_ids:
+            await session.commit()
+            return await unbackup(sm, need_id, actor_id, pressed_in_chat, private, now)
+        won = await store.add_backup(session, need_id, actor_id, now)
+        if not won:
+            await session.commit()
+            need = await store.get_need(session, need_id) or need
+            card = await _card(session, need, circle)
+            lost = _closed_refusal(need) or (
+                Refusal.NOBODY_TO_BACK_UP if need.taken == 0 else Refusal.BACKUP_TAKEN
+            )
+            return NeedChange(card, lost)
+        await session.commit()
+        need = await store.get_need(session, need_id) or need
+        return NeedChange(await _card(session, need, circle), actor_role=role)
+
+
+async def unbackup(
+    sm: SessionMaker,
+    need_id: int,
+    actor_id: int,
+    pressed_in_chat: int,
+    private: bool,
+    now: datetime,
+) -> NeedChange:
+    """The backup no longer stands by."""
+    async with sm() as session:
+        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        if isinstance(loaded, Refusal):
+            return NeedChange(None, loaded)
+        need, circle, role = loaded
+        refusal = _closed_refusal(need)
+        if refusal is None and not await store.remove_backup(session, need_id, actor_id):
+            refusal = Refusal.NOT_BACKUP
+        await session.commit()
+        card = await _card(session, need, circle)
+        return NeedChange(card, refusal, actor_role=role)
 
 
 async def need_of_card(sm: SessionMaker, chat_id: int, message_id: int) -> int | None:

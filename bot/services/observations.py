@@ -13,7 +13,7 @@ from bot.people import display_name
 from bot.services.permissions import Action, may
 from storage import people
 from storage.db import SessionMaker
-from storage.models import Circle, Need, NeedStatus, Observation
+from storage.models import Circle, HelperRole, Need, NeedHelper, NeedStatus, Observation
 
 # An answer is taken as a reply to the question for this long; after that it is left.
 ANSWER_WITHIN = timedelta(days=3)
@@ -28,23 +28,47 @@ class Asking:
     description: str
 
 
-async def ask_after_done(sm: SessionMaker, need_id: int, now: datetime) -> Asking | None:
-    """A row for the question to the helper, if the supported person wants these."""
+async def ask_after_done(sm: SessionMaker, need_id: int, now: datetime) -> list[Asking]:
+    """A row for the question to each helper of the need, if the supported person wants
+    these. Every helper who held a place is asked, each privately."""
     async with sm() as session:
         need = await session.get(Need, need_id)
-        if need is None or need.status != NeedStatus.DONE or need.claimer_id is None:
-            return None
+        if need is None or need.status != NeedStatus.DONE:
+            return []
         circle = await session.get(Circle, need.circle_id)
-        if circle is None or not circle.observations_on or need.claimer_id == circle.patient_id:
-            return None
-        observation = Observation(
-            circle_id=need.circle_id, need_id=need_id, helper_id=need.claimer_id, created_at=now
-        )
-        session.add(observation)
+        if circle is None or not circle.observations_on:
+            return []
+        helpers = (
+            await session.exec(
+                select(NeedHelper.user_id)
+                .where(
+                    col(NeedHelper.need_id) == need_id,
+                    col(NeedHelper.role) == HelperRole.HELPER,
+                )
+                .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
+            )
+        ).all()
+        if not helpers and need.claimer_id is not None:
+            helpers = [need.claimer_id]
+        observations = [
+            Observation(circle_id=need.circle_id, need_id=need_id, helper_id=helper, created_at=now)
+            for helper in dict.fromkeys(helpers)
+            if helper != circle.patient_id
+        ]
+        if not observations:
+            return []
+        session.add_all(observations)
         patient = await people.get_person(session, circle.patient_id)
         await session.commit()
-        assert observation.id is not None
-        return Asking(observation.id, need.claimer_id, display_name(patient), need.description)
+        asked = []
+        for observation in observations:
+            assert observation.id is not None
+            asked.append(
+                Asking(
+                    observation.id, observation.helper_id, display_name(patient), need.description
+                )
+            )
+        return asked
 
 
 async def asked_in(sm: SessionMaker, observation_id: int, message_id: int) -> None:

@@ -6,6 +6,7 @@ morning" stay right across daylight-saving changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -150,23 +151,29 @@ def for_need(
     now: datetime,
     *,
     medical_for: int | None = None,
+    helpers: Sequence[int] | None = None,
 ) -> list[Planned]:
     """Everything still to come for a need in this state. `medical_for` is the supported
-    person when the need looks like a medical appointment."""
-    offer = (
-        appointment_offer(when, tz, medical_for, now)
-        if medical_for is not None and status in (NeedStatus.OPEN, NeedStatus.CLAIMED)
-        else []
-    )
-    if status == NeedStatus.OPEN:
-        return nudges(when, tz, nudge_leads, now) + offer
-    if status == NeedStatus.CLAIMED and claimer_id is not None:
-        ahead = reminders(when, tz, claimer_id, reminder_leads, now) + offer
-        end = over_at(when)
-        if end is not None and end + FOLLOW_UP_AFTER > now:
-            ahead += follow_up(when, tz, claimer_id, now)
-        return ahead
-    return []
+    person when the need looks like a medical appointment. `helpers` are the people holding
+    its places (default: the claimer alone): each gets their own reminders and "Did it
+    happen?". While a place is open the group is nudged, also when some are taken."""
+    if helpers is not None:
+        holders = list(helpers)
+    else:
+        holders = [claimer_id] if claimer_id is not None and status == NeedStatus.CLAIMED else []
+    live = status in (NeedStatus.OPEN, NeedStatus.CLAIMED)
+    offer = appointment_offer(when, tz, medical_for, now) if medical_for and live else []
+    if not live or (status == NeedStatus.CLAIMED and not holders):
+        return []
+    ahead = nudges(when, tz, nudge_leads, now) if status == NeedStatus.OPEN else []
+    for helper in holders:
+        ahead += reminders(when, tz, helper, reminder_leads, now)
+    ahead += offer
+    end = over_at(when)
+    if end is not None and end + FOLLOW_UP_AFTER > now:
+        for helper in holders:
+            ahead += follow_up(when, tz, helper, now)
+    return ahead
 
 
 def parse_clock_time(text: str) -> time | None:

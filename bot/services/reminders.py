@@ -3,13 +3,13 @@ causes it, so a claim and its reminders are stored together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.categories import looks_medical
@@ -18,7 +18,17 @@ from bot.services.planning import Planned
 from bot.timeparse import Precision, When
 from storage import scheduled as store
 from storage.db import SessionMaker
-from storage.models import Circle, CircleStatus, MessageKind, Need, NeedStatus, ScheduledMessage
+from storage.models import (
+    Circle,
+    CircleStatus,
+    HelperRole,
+    MessageKind,
+    MessageState,
+    Need,
+    NeedHelper,
+    NeedStatus,
+    ScheduledMessage,
+)
 
 NEED_KINDS = (
     MessageKind.REMINDER,
@@ -65,12 +75,30 @@ def need_when(need: Need) -> When:
     return When(Precision(need.precision), need.starts_at, need.ends_at, need.when_label)
 
 
+async def helper_ids(session: AsyncSession, need_id: int) -> list[int]:
+    """Who holds the need's places, earliest first."""
+    rows = await session.exec(
+        select(NeedHelper.user_id)
+        .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.role) == HelperRole.HELPER)
+        .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
+    )
+    return list(rows.all())
+
+
 async def replan_need(
-    session: AsyncSession, need: Need, circle: Circle, now: datetime
+    session: AsyncSession,
+    need: Need,
+    circle: Circle,
+    now: datetime,
+    *,
+    only_for: Collection[int] | None = None,
 ) -> list[Planned]:
-    """Replace what is still to come for this need with what its state calls for now."""
+    """Replace what is still to come for this need with what its state calls for now: the
+    group's nudges while a place is open, each helper's own reminders and "Did it happen?".
+    With `only_for`, just those people's messages and the group's change (one helper took or
+    gave back a place): everyone else's stay as they are."""
     assert need.id is not None and circle.id is not None
-    await store.remove_pending_for_need(session, need.id, NEED_KINDS)
+    helpers = await helper_ids(session, need.id)
     planned = planning.for_need(
         NeedStatus(need.status),
         need_when(need),
@@ -80,7 +108,31 @@ async def replan_need(
         planning.parse_leads(circle.nudge_leads),
         now,
         medical_for=circle.patient_id if looks_medical(need.description) else None,
+        helpers=helpers,
     )
+    if only_for is None:
+        await store.remove_pending_for_need(session, need.id, NEED_KINDS)
+    else:
+        people = set(only_for)
+        await session.execute(
+            delete(ScheduledMessage).where(
+                col(ScheduledMessage.need_id) == need.id,
+                col(ScheduledMessage.state) == MessageState.PENDING,
+                col(ScheduledMessage.kind).in_(
+                    [MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP]
+                ),
+                or_(
+                    col(ScheduledMessage.recipient_id).is_(None),
+                    col(ScheduledMessage.recipient_id).in_(people),
+                ),
+            )
+        )
+        planned = [
+            item
+            for item in planned
+            if item.kind != MessageKind.APPOINTMENT
+            and (item.recipient_id is None or item.recipient_id in people)
+        ]
     store.add_messages(session, _rows(planned, circle.id, need.id, now))
     return planned
 

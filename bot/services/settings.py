@@ -1,5 +1,6 @@
 """A circle's settings for what the bot says later: when helpers are reminded, when the
-group is nudged about needs nobody has taken, and the supported person's morning summary.
+group is nudged about needs nobody has taken, the supported person's morning summary, and
+how many days ahead each date of a repeating need is posted.
 
 Plain rules (reading "24h 2h", "7:30", who may change what) and one transaction per
 change, in which everything already planned is planned again with the new values."""
@@ -17,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.callbacks import SettingKey, SettingsButton
 from bot.people import display_name
 from bot.services import reminders
+from bot.services import series as series_service
 from bot.services.permissions import Action, may
 from bot.services.planning import format_leads, parse_clock_time, parse_leads
 from storage import people
@@ -35,16 +37,18 @@ class Setting(StrEnum):
     REMINDERS = "reminders"  # private reminders to the helper who took a need
     NUDGES = "nudges"  # the group, about a need nobody has taken
     SUMMARY = "summary"  # the supported person's morning summary
+    SERIES = "series"  # how many days ahead a repeating need's dates are posted
 
 
 @dataclass(frozen=True)
 class Choice:
     """A new value for one setting: leads in minutes (largest first, () = off), or the
-    summary's local time (None = off)."""
+    summary's local time (None = off), or the days ahead for repeating needs."""
 
     setting: Setting
     leads: tuple[int, ...] = ()
     at: time | None = None
+    days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class CircleSettings:
     nudge_leads: tuple[int, ...]
     summary_at: time | None
     observations_on: bool = False
+    series_days_ahead: int = 7
 
 
 class Problem(StrEnum):
@@ -65,6 +70,8 @@ class Problem(StrEnum):
     LEAD_TOO_LONG = "lead_too_long"
     BAD_TIME = "bad_time"
     NOT_MORNING = "not_morning"
+    BAD_DAYS = "bad_days"
+    DAYS_OUT_OF_RANGE = "days_out_of_range"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,9 @@ _NAMES = {
     "summary": Setting.SUMMARY,
     "digest": Setting.SUMMARY,
     "morning": Setting.SUMMARY,
+    "series": Setting.SERIES,
+    "repeating": Setting.SERIES,
+    "recurring": Setting.SERIES,
 }
 _OFF = frozenset({"off", "none", "no", "never", "stop"})
 _UNITS = {"m": 1, "h": 60, "d": 24 * 60}
@@ -148,6 +158,20 @@ def read_summary_time(text: str) -> time | Problem | None:
     return check_summary_time(at)
 
 
+_DAYS = re.compile(r"(\d{1,3})\s*(?:d|days?)?(?:\s+(?:ahead|before|early))?")
+
+
+def read_days_ahead(text: str) -> int | Problem:
+    """ "3d", "3 days", "3", "10 days ahead" → days (1–28)."""
+    match = _DAYS.fullmatch(text.strip().lower())
+    if match is None:
+        return Problem.BAD_DAYS
+    days = int(match.group(1))
+    if not series_service.check_days_ahead(days):
+        return Problem.DAYS_OUT_OF_RANGE
+    return days
+
+
 def read_command(words: Sequence[str]) -> Choice | Setting | Unreadable:
     """The words after /settings: a choice to save, or just a setting's name (show its
     choices), or what could not be read."""
@@ -157,6 +181,11 @@ def read_command(words: Sequence[str]) -> Choice | Setting | Unreadable:
     value = " ".join(words[1:]).strip()
     if not value:
         return setting
+    if setting == Setting.SERIES:
+        days = read_days_ahead(value)
+        if isinstance(days, Problem):
+            return Unreadable(days, setting)
+        return Choice(setting, days=days)
     if setting == Setting.SUMMARY:
         at = read_summary_time(value)
         if isinstance(at, Problem):
@@ -273,6 +302,7 @@ def _settings_of(circle: Circle, patient_name: str) -> CircleSettings:
         nudge_leads=parse_leads(circle.nudge_leads),
         summary_at=parse_clock_time(circle.digest_time) if circle.digest_time else None,
         observations_on=circle.observations_on,
+        series_days_ahead=circle.series_days_ahead,
     )
 
 
@@ -333,6 +363,10 @@ def _apply(circle: Circle, choice: Choice) -> bool:
             before = circle.nudge_leads
             circle.nudge_leads = format_leads(choice.leads)
             return circle.nudge_leads != before
+        case Setting.SERIES:
+            before_days = circle.series_days_ahead
+            circle.series_days_ahead = choice.days or before_days
+            return circle.series_days_ahead != before_days
 
 
 async def change(
@@ -350,6 +384,9 @@ async def change(
             session.add(circle)
             if choice.setting == Setting.SUMMARY:
                 await reminders.replan_digest(session, circle, now)
+            elif choice.setting == Setting.SERIES:
+                # Each running series' next post moves to its new place in the window.
+                await series_service.replan_circle(session, circle, now)
             else:
                 await reminders.replan_circle(session, circle, now)
         settings = _settings_of(circle, await _patient_name(session, circle))

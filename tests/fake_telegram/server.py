@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .html import parse_telegram_html
+from .limits import FloodLimits
 from .schema import coerce_params, known_methods, validate_call_detailed
 
 BOT_ID = 7000000001
@@ -276,6 +277,8 @@ class FakeTelegram:
         self._waiters: list[asyncio.Future[None]] = []
         # Called after every call with (method, params): lets a test act at a precise moment.
         self.observers: list[Callable[[str, JSON], None]] = []
+        # Telegram's flood limits, enforced with 429 answers when set (off by default).
+        self.limits: FloodLimits | None = None
 
     # ------------------------------------------------------------------ people & chats
 
@@ -712,6 +715,14 @@ class FakeTelegram:
         values = coerce_params(method, params) if lenient else dict(params)
         if "chat_id" in values:
             values["chat_id"] = self._resolve_chat_id(values["chat_id"])
+        if self.limits is not None:
+            retry_after = self.limits.check(method, values.get("chat_id"))
+            if retry_after is not None:
+                return 429, _error_body(
+                    429,
+                    f"Too Many Requests: retry after {retry_after}",
+                    {"retry_after": retry_after},
+                )
         failure = self._take_failure(method, values)
         if failure is not None:
             parameters: JSON = {}
