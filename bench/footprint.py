@@ -8,7 +8,8 @@ given) with `--circles` circles and `--future` scheduled messages due over the n
 (bench.scheduler's filling, in a child process), serves the fake Bot API over HTTP on
 127.0.0.1 and starts the bot the way a person does: `python -m bot` with TELEGRAM_API_URL
 pointing at the fake. Start-up is the time from starting the process to its first
-getUpdates (migrations checked, commands registered, morning summaries planned, polling);
+getUpdates (migrations checked, commands registered, polling; the morning summaries are
+planned by a job that starts at the same moment);
 memory is the process's resident set (VmRSS, and its peak VmHWM) once it has polled for
 a few seconds and its scheduler has swept. Started twice: the first start plans every
 circle's morning summary; the second finds them planned, as every later start does.
@@ -142,7 +143,7 @@ async def main(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory() as folder:
             async with FakeTelegramHTTPServer(fake) as server:
                 runs = []
-                for label in ("first start (plans the morning summaries)", "second start"):
+                for label in ("first start (then plans the summaries)", "second start"):
                     seconds, rss, peak = await start_once(
                         plain_url, server.base_url, fake, Path(folder)
                     )

@@ -111,11 +111,13 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
 async def on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await register_commands(application)
     scheduler = application.bot_data["app"].scheduler
-    await scheduler.prepare()
-    if application.job_queue is not None:
-        # The first sweep runs at once: whatever fell due while the bot was down goes out
-        # now (marked late) or is dropped if it is no longer useful.
-        scheduler.attach(application.job_queue)
+    if application.job_queue is None:
+        await scheduler.prepare()
+        return
+    # The first sweep runs at once: whatever fell due while the bot was down goes out now
+    # (marked late) or is dropped if it is no longer useful. The summaries, check-ins and
+    # series are planned by a job at the same moment, so polling starts without waiting.
+    scheduler.attach(application.job_queue)
 
 
 async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -106,8 +106,13 @@ class Scheduler:
         job_queue.run_repeating(
             self._on_job, interval=SWEEP_EVERY, first=FIRST_SWEEP_AFTER, name="scheduler-sweep"
         )
+        # Planning every circle's next summary is done by this job, not before polling: with
+        # 10,000 circles it takes a while, and updates need not wait for it.
         job_queue.run_repeating(
-            self._on_digest_check, interval=DIGEST_CHECK_EVERY, name="scheduler-digests"
+            self._on_digest_check,
+            interval=DIGEST_CHECK_EVERY,
+            first=FIRST_SWEEP_AFTER,
+            name="scheduler-digests",
         )
 
     async def _on_job(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -116,6 +121,7 @@ class Scheduler:
 
     async def _on_digest_check(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
         await self.prepare()
+        await self.wake()  # for what was just planned
 
     async def wake(self) -> None:
         """Be awake at the next due time. Called after anything that may plan a message."""

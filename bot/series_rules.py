@@ -204,7 +204,7 @@ def _read_days(after: str) -> tuple[Rule, int]:
         elif not days and word in ("week", "weeks"):
             saw_week = True
         elif word == "on" and saw_week and not days:
-            pass
+            pass  # "every other week on Mon": the days follow
         elif word in ("day", "days", "daily") and not days and not saw_week:
             if interval == 2:
                 raise SeriesProblem(

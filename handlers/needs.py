@@ -349,7 +349,7 @@ async def _tell_people(
             if delivery == Delivery.UNREACHABLE:
                 await _invite_to_private_chat(app, context, card, actor_id, actor_name)
         case NeedAction.UNBACKUP:
-            pass
+            return  # the card and the pop-up say it; nobody else needs a message
 
 
 async def _invite_to_private_chat(

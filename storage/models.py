@@ -228,6 +228,8 @@ class ScheduledMessage(SQLModel, table=True):
         Index("ix_scheduled_message_state_due", "state", "due_at"),
         Index("ix_scheduled_message_need", "need_id"),
         Index("ix_scheduled_message_series", "series_id"),
+        # Start-up's "which circles already have their next summary planned?".
+        Index("ix_scheduled_message_circle_kind", "circle_id", "kind", "state"),
         Index("ix_scheduled_message_recipient", "recipient_id", "kind"),
     )
 

@@ -103,6 +103,16 @@ async def need_on(session: AsyncSession, series_id: int, day: date) -> Need | No
     return rows.first()
 
 
+async def dates_made(session: AsyncSession, series_id: int, since: date) -> set[date]:
+    """The dates from `since` on that have their Need (posted, skipped or cancelled)."""
+    rows = await session.exec(
+        select(col(Need.occurs_on)).where(
+            col(Need.series_id) == series_id, col(Need.occurs_on) >= since
+        )
+    )
+    return {day for day in rows.all() if day is not None}
+
+
 async def live_needs_after(session: AsyncSession, series_id: int, now: datetime) -> Sequence[Need]:
     """Open or taken dates still ahead: what stopping cancels."""
     rows = await session.exec(

@@ -6,7 +6,7 @@ through each scheduled post as a running bot would."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -497,3 +497,22 @@ async def test_a_lost_post_is_planned_again_at_start_up(circle: Circle) -> None:
     assert await series_service.ensure_planned(circle.sm, circle.clock.now()) == 1
     assert await series_service.ensure_planned(circle.sm, circle.clock.now()) == 0
     assert await _posts(circle) == [utc(2026, 12, 1, 9)]
+
+
+async def test_a_date_taken_but_never_made_is_made_after_a_restart(circle: Circle) -> None:
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, PHYSIO)
+    [series] = await _series(circle)
+    assert series.id is not None
+    # The bot takes Tue 8 Dec as it enters the window, then stops before making its need.
+    circle.clock.set(utc(2026, 12, 1, 9))
+    due = await series_service.take_due_dates(circle.sm, series.id, circle.clock.now())
+    assert due is not None and due.days == (date(2026, 12, 8),)
+    assert [n.occurs_on for n in await _needs(circle)] == [date(2026, 12, 1)]
+
+    await circle.restart()
+    await circle.run_for(timedelta(minutes=1))
+    assert _cards(circle, "ride to physio") == ["🗓 Tue 1 Dec, 10:00", "🗓 Tue 8 Dec, 10:00"]
+    assert [n.occurs_on for n in await _needs(circle)] == [date(2026, 12, 1), date(2026, 12, 8)]
+    # And the post after it is still planned for when Tue 15 Dec enters the window.
+    assert await _posts(circle) == [utc(2026, 12, 8, 9)]

@@ -185,6 +185,20 @@ def _plan_next(session: AsyncSession, series: NeedSeries, circle: Circle, now: d
     )
 
 
+def _post_now(session: AsyncSession, series: NeedSeries, circle: Circle, now: datetime) -> None:
+    session.add(
+        ScheduledMessage(
+            kind=MessageKind.SERIES_POST,
+            circle_id=circle.id,
+            series_id=series.id,
+            recipient_id=None,
+            due_at=now,
+            expires_at=now + POST_USEFUL_FOR,
+            created_at=now,
+        )
+    )
+
+
 async def replan_circle(session: AsyncSession, circle: Circle, now: datetime) -> None:
     """After /settings changed how many days ahead: each running series' next post moves."""
     assert circle.id is not None
@@ -263,6 +277,30 @@ class DueDates:
     standing_helper_id: int | None = None
 
 
+async def _window_days(
+    session: AsyncSession, series: NeedSeries, circle: Circle, now: datetime
+) -> tuple[list[date], date]:
+    """The dates in the window that have no Need yet, and the last date in the window. Also
+    dates at or before posted_until: a process stopped between taking a date and making it
+    leaves that date for the next take. A date whose time has passed is let go."""
+    assert series.id is not None
+    tz = ZoneInfo(circle.timezone)
+    rule, at = _rule(series), _time(series)
+    yesterday = now.astimezone(tz).date() - timedelta(days=1)
+    after = max(
+        series.starts_on - timedelta(days=1), min(yesterday, series.posted_until or yesterday)
+    )
+    made = await store.dates_made(session, series.id, after)
+    days: list[date] = []
+    while True:
+        upcoming = next_date(rule, series.starts_on, after)
+        if upcoming is None or post_at(upcoming, at, tz, circle.series_days_ahead) > now:
+            return days, after
+        after = upcoming
+        if start_of(upcoming, at, tz) > now and upcoming not in made:
+            days.append(upcoming)
+
+
 async def take_due_dates(sm: SessionMaker, series_id: int, now: datetime) -> DueDates | None:
     """The dates that entered the window, taken once: posted_until moves past them and the
     next post is planned, in one transaction with the series locked."""
@@ -276,17 +314,8 @@ async def take_due_dates(sm: SessionMaker, series_id: int, now: datetime) -> Due
             await store.remove_pending_posts(session, series_id)
             await session.commit()
             return DueDates(series_id, circle.id, stopped=True)
-        tz = ZoneInfo(circle.timezone)
-        rule, at = _rule(series), _time(series)
-        after = series.posted_until or (series.starts_on - timedelta(days=1))
-        days: list[date] = []
-        while True:
-            upcoming = next_date(rule, series.starts_on, after)
-            if upcoming is None or post_at(upcoming, at, tz, circle.series_days_ahead) > now:
-                break
-            after = upcoming
-            if start_of(upcoming, at, tz) > now:
-                days.append(upcoming)  # a date whose time passed while we waited is let go
+        days, after = await _window_days(session, series, circle, now)
+        after = max(after, series.posted_until or after)
         if after != series.posted_until and after >= series.starts_on:
             await store.set_posted_until(session, series_id, after)
             series.posted_until = after
@@ -639,10 +668,17 @@ async def ensure_planned(sm: SessionMaker, now: datetime) -> int:
     async with sm() as session:
         for series in await store.running_everywhere(session):
             assert series.id is not None
-            if await store.pending_post(session, series.id) is not None:
-                continue
             circle = await session.get(Circle, series.circle_id)
             if circle is None or circle.status != CircleStatus.ACTIVE:
+                continue
+            if await store.pending_post(session, series.id) is not None:
+                missing, _ = await _window_days(session, series, circle, now)
+                if not missing:
+                    continue
+                # A date was taken but never made (the bot stopped in between): post now.
+                await store.remove_pending_posts(session, series.id)
+                _post_now(session, series, circle, now)
+                planned += 1
                 continue
             if await store.held_post(session, series.id):
                 continue  # waiting for the bot to be back in the group

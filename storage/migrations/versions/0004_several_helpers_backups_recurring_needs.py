@@ -69,6 +69,13 @@ def upgrade() -> None:
 
     op.add_column("scheduled_message", sa.Column("series_id", sa.Integer(), nullable=True))
     op.create_index("ix_scheduled_message_series", "scheduled_message", ["series_id"], unique=False)
+    # Start-up's "which circles already have their next summary planned?".
+    op.create_index(
+        "ix_scheduled_message_circle_kind",
+        "scheduled_message",
+        ["circle_id", "kind", "state"],
+        unique=False,
+    )
 
     # Every need someone took so far: its helper now also has a place in need_helper.
     op.execute(
@@ -80,6 +87,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_scheduled_message_circle_kind", table_name="scheduled_message")
     op.drop_index("ix_scheduled_message_series", table_name="scheduled_message")
     op.drop_column("scheduled_message", "series_id")
     op.drop_index("uq_need_series_date", table_name="need")
