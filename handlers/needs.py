@@ -348,6 +348,9 @@ async def _tell_people(
             )
             if delivery == Delivery.UNREACHABLE:
                 await _invite_to_private_chat(app, context, card, actor_id, actor_name)
+            await app.notifier.to_person(
+                card.patient_id, texts.backup_notice_to_patient(card, actor_name, now)
+            )
         case NeedAction.UNBACKUP:
             return  # the card and the pop-up say it; nobody else needs a message
 

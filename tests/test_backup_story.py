@@ -59,6 +59,10 @@ async def test_ben_stands_by_for_annas_ride(circle: Circle) -> None:
     assert note.text.startswith("🛟 Thank you for standing by for 🚗 ride to the infusion")
     assert "If Anna can't make it, I'll tell you at once and it's yours." in note.text
     assert note.buttons == [["🛟 Step down as backup"]]
+    assert circle.private(MARIA)[-1].text == (
+        "🛟 Ben is standing by for ride to the infusion, Fri 09:00: if Anna can't make it, "
+        "Ben will step in."
+    )
     assert await _helpers(circle) == [(ANNA.id, "helper"), (BEN.id, "backup")]
     # Standing by brings no reminders: those are the helper's.
     assert await _pending_for(circle, BEN.id) == []

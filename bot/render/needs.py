@@ -413,6 +413,14 @@ def backup_notice(card: NeedCard, now: datetime) -> str:
     )
 
 
+def backup_notice_to_patient(card: NeedCard, backup: str, now: datetime) -> str:
+    helping = helper_names(card, "the helper")
+    return (
+        f"🛟 {e(backup)} is standing by for {e(card.description)}{_short_when(card, now)}: "
+        f"if {e(helping)} can't make it, {e(backup)} will step in."
+    )
+
+
 def backup_keyboard(card: NeedCard) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[_button("🛟 Step down as backup", NeedAction.UNBACKUP, card, Origin.CARD)]]
