@@ -23,6 +23,7 @@ from telegram import Chat, Update
 from telegram.ext import CallbackContext, SimpleUpdateProcessor, TypeHandler
 
 from bot.context import app_context
+from bot.pacing import replying
 from storage import people
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -72,7 +73,9 @@ class ScopedUpdateProcessor(SimpleUpdateProcessor):
         self.last_processed_at: datetime | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        with update_scope(update.update_id if isinstance(update, Update) else None):
+        # What a handler sends is a reply a person waits for: it goes ahead of the
+        # scheduler's queue (bot/pacing.py).
+        with update_scope(update.update_id if isinstance(update, Update) else None), replying():
             try:
                 await coroutine
             finally:

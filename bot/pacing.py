@@ -16,7 +16,11 @@ only delayed, never dropped: the call returns when it has been sent. If Telegram
 waits the `retry_after` it asks for and the message is tried again, up to `max_retries`.
 
 Only sending a message counts (send*, copy*, forward*; not sendChatAction). Edits, button
-answers and reads pass straight through, so a tap is answered at once."""
+answers and reads pass straight through, so a tap is answered at once.
+
+Replies come first: a message sent while an update is handled (`replying()`) takes the next
+free permit ahead of the scheduler's queue, so a person tapping during the 08:00 storm of
+morning summaries waits for one permit, not behind thousands of summaries."""
 
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ import asyncio
 import heapq
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -42,6 +48,19 @@ GROUP_PER_MINUTE = 20
 CHAT_PER_SECOND = 1
 # Chats remembered before the quiet ones are forgotten.
 FORGET_ABOVE = 1024
+
+# True while an update is handled: what is sent then is a reply a person is waiting for.
+_REPLYING: ContextVar[bool] = ContextVar("carecircle_replying", default=False)
+
+
+@contextmanager
+def replying(value: bool = True) -> Iterator[None]:
+    """Mark what is sent inside as a reply (or, with False, as background work)."""
+    token = _REPLYING.set(value)
+    try:
+        yield
+    finally:
+        _REPLYING.reset(token)
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -66,11 +85,12 @@ class Window:
         self._cooling: list[float] = []  # when each returned permit is usable again (heap)
         self._turn = asyncio.Lock()  # first come, first served; only the head waits
         self._returned = asyncio.Event()
+        self._replies_waiting = 0
 
     @property
     def idle(self) -> bool:
         """Nothing in flight, nobody waiting, every permit usable: it can be forgotten."""
-        if self._in_flight or self._turn.locked():
+        if self._in_flight or self._turn.locked() or self._replies_waiting:
             return False
         return not self._cooling or max(self._cooling) <= self._clock()
 
@@ -80,14 +100,28 @@ class Window:
             heapq.heappop(self._cooling)
         return self.count - self._in_flight - len(self._cooling)
 
-    async def acquire(self) -> None:
+    async def _until_a_permit_may_be_free(self) -> None:
+        if self._cooling:
+            await self._sleep(self._cooling[0] - self._clock())
+        else:  # every permit is out with a message not answered yet
+            self._returned.clear()
+            await self._returned.wait()
+
+    async def acquire(self, *, reply: bool = False) -> None:
+        if reply:
+            # Ahead of the queue: the head of the queue leaves a free permit to replies.
+            self._replies_waiting += 1
+            try:
+                while self._free() <= 0:
+                    await self._until_a_permit_may_be_free()
+                self._in_flight += 1
+            finally:
+                self._replies_waiting -= 1
+                self._returned.set()  # the queue's head may go on
+            return
         async with self._turn:
-            while self._free() <= 0:
-                if self._cooling:
-                    await self._sleep(self._cooling[0] - self._clock())
-                else:  # every permit is out with a message not answered yet
-                    self._returned.clear()
-                    await self._returned.wait()
+            while self._free() <= 0 or self._replies_waiting:
+                await self._until_a_permit_may_be_free()
             self._in_flight += 1
 
     def release(self, *, sent: bool) -> None:
@@ -173,9 +207,10 @@ class PacingRateLimiter(BaseRateLimiter[int]):
     ) -> Result:
         held: list[Window] = []
         sent = False
+        reply = _REPLYING.get()
         try:
             for window in windows:
-                await window.acquire()
+                await window.acquire(reply=reply)
                 held.append(window)
             while (wait := self._paused_until - self._clock()) > 0:
                 await self._sleep(wait)

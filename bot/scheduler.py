@@ -24,6 +24,7 @@ from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.clock import Clock
 from bot.delivery import Deliverer, Outcome
+from bot.pacing import replying
 from bot.services import checkin_schedules, reminders, series, weekly_summary
 from storage import people
 from storage import scheduled as store
@@ -221,7 +222,10 @@ class Scheduler:
         # The chats with the most messages start first: a chat gets one a second, so its
         # last message would otherwise keep the whole batch waiting at the end.
         chats = sorted(by_chat.values(), key=len, reverse=True)
-        await asyncio.gather(*(send_chat(chat_rows) for chat_rows in chats))
+        # Background work: a reply to someone tapping now goes ahead of these (even when a
+        # handler's wake-up armed this job and its context came along).
+        with replying(False):
+            await asyncio.gather(*(send_chat(chat_rows) for chat_rows in chats))
 
     async def _hold_for_dormant_circles(
         self, rows: Sequence[ScheduledMessage], report: RunReport

@@ -18,7 +18,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.pacing import PacingRateLimiter, Window
+from bot.pacing import PacingRateLimiter, Window, replying
 from tests.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 
 TOKEN = "7000000001:AAHfakeTOKENforCareCircleTests_0123456"
@@ -142,6 +142,29 @@ async def test_the_whole_bot_sends_thirty_a_second() -> None:
     times = recorder.times()
     assert times == [0.0] * 30 + [1.0] * 30 + [2.0] * 10
     assert most_in_any_window(times, 1.0) == 30
+
+
+async def test_a_reply_goes_ahead_of_the_scheduled_queue() -> None:
+    # 90 scheduled messages to 90 people fill three seconds of the bot's 30 a second; a
+    # person taps at 0.5 s: the reply to them is sent with the next free permit (1.0 s),
+    # not after the queue (3.0 s), and the queue still goes at 30 a second.
+    time = VirtualTime()
+    limiter, recorder = await pacer(time), Recorder(time)
+
+    async def scheduled() -> None:
+        with replying(False):
+            await asyncio.gather(*(send(limiter, recorder, 1000 + n, "s") for n in range(90)))
+
+    async def tap() -> None:
+        await time.sleep(0.5)
+        with replying():
+            await send(limiter, recorder, 77, "reply")
+
+    await time.run(scheduled(), tap())
+    assert [at for at, _chat, label in recorder.sent if label == "reply"] == [1.0]
+    times = recorder.times()
+    assert len(times) == 91 and most_in_any_window(times, 1.0) == 30
+    assert max(times) == 3.0
 
 
 async def test_a_chat_that_must_wait_does_not_hold_up_the_others() -> None:
