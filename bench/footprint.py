@@ -57,7 +57,8 @@ async def start_once(
         if method == "getUpdates":
             polled.set()
 
-    fake.observers.append(observe)
+    # As the first getUpdates arrives: its answer comes a long-poll timeout later.
+    fake.arrivals.append(observe)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
@@ -87,7 +88,7 @@ async def start_once(
         await asyncio.sleep(SETTLE_SECONDS)
         rss, peak = memory_mb(process.pid)
     finally:
-        fake.observers.remove(observe)
+        fake.arrivals.remove(observe)
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
             try:

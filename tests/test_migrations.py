@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 from bot.services.reminders import ensure_digests
-from storage.db import alembic_config, create_engine, migrate, session_maker
+from storage.db import HEAD_REVISION, alembic_config, create_engine, migrate, session_maker
 from storage.models import MessageKind
 from storage.scheduled import pending_for_recipient
 from tests.conftest import START
@@ -115,3 +115,11 @@ async def migrations_match_the_models(database_url: str) -> None:
         assert differences == []
     finally:
         await engine.dispose()
+
+
+def test_the_head_revision_known_at_start_up_is_alembics_head() -> None:
+    # migrate() skips Alembic when the database is at HEAD_REVISION: a new migration must
+    # move it, or start-up would never run that migration.
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION

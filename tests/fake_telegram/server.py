@@ -277,6 +277,8 @@ class FakeTelegram:
         self._waiters: list[asyncio.Future[None]] = []
         # Called after every call with (method, params): lets a test act at a precise moment.
         self.observers: list[Callable[[str, JSON], None]] = []
+        # Called as each call arrives, before it is answered (a long poll answers later).
+        self.arrivals: list[Callable[[str, JSON], None]] = []
         # Telegram's flood limits, enforced with 429 answers when set (off by default).
         self.limits: FloodLimits | None = None
 
@@ -693,6 +695,8 @@ class FakeTelegram:
         self, method: str, params: dict[str, object], lenient_scalars: bool = False
     ) -> tuple[int, JSON]:
         """Answer one Bot API call: (HTTP status, Telegram JSON body)."""
+        for arrival in self.arrivals:
+            arrival(method, params)
         status, body = await self._handle(method, dict(params), lenient_scalars)
         self.calls.append(RecordedCall(method, dict(params), status, body))
         for observer in self.observers:
