@@ -46,10 +46,13 @@ from bot.callbacks import (
     QuestionButton,
     ReminderButton,
     ReportButton,
+    SeriesAction,
+    SeriesButton,
     SettingKey,
     SettingsButton,
     TeamAction,
     TeamButton,
+    ThanksButton,
     WizardButton,
     WizardStep,
 )
@@ -621,6 +624,8 @@ class Fuzzer:
                             rng.choice(list(CheckInAction)), some_id, rng.choice(("", "3", "9"))
                         ),
                         DataButton(rng.choice(list(DataAction)), rng.choice((some_id, circle_id))),
+                        SeriesButton(rng.choice(list(SeriesAction)), some_id),
+                        ThanksButton(some_id),
                     )
                 )
             )

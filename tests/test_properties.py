@@ -34,10 +34,13 @@ from bot.callbacks import (
     QuestionButton,
     ReminderButton,
     ReportButton,
+    SeriesAction,
+    SeriesButton,
     SettingKey,
     SettingsButton,
     TeamAction,
     TeamButton,
+    ThanksButton,
     WizardButton,
     WizardStep,
 )
@@ -866,6 +869,8 @@ buttons: st.SearchStrategy[Button] = st.one_of(
     st.builds(CheckInButton, st.sampled_from(CheckInAction), ids, values.map(lambda v: v[:8])),
     st.builds(DataButton, st.sampled_from((DataAction.DELETE, DataAction.KEEP_CIRCLE)), ids),
     st.builds(DataButton, st.sampled_from((DataAction.FORGET, DataAction.KEEP_ME)), user_ids),
+    st.builds(SeriesButton, st.sampled_from(SeriesAction), ids),
+    st.builds(ThanksButton, ids),
 )
 
 
