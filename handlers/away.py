@@ -13,8 +13,8 @@ from bot.context import app_context
 from bot.render import away as texts
 from bot.services import circles
 from bot.timeparse import WhenError, parse_when
-from handlers.circle import require_circle
-from handlers.common import asked, command, is_group
+from handlers.circle import asked_in_circle
+from handlers.common import command, is_group
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -23,13 +23,11 @@ LONGEST_AWAY = timedelta(days=366)
 
 
 async def away(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     now = app.clock.now()
     today = now.astimezone(circle.zone).date()

@@ -25,6 +25,8 @@ from bot.services import circles, weekly_summary
 from bot.services.circles import CircleView, TimezoneOutcome
 from handlers.common import (
     ANONYMOUS_REPLY,
+    Asked,
+    asked,
     command,
     is_group,
     is_private,
@@ -168,6 +170,18 @@ async def require_circle(update: Update, context: Context) -> CircleView | None:
             texts.NO_CIRCLE_IN_GROUP if in_group else texts.NO_CIRCLE_IN_PRIVATE
         )
     return circle
+
+
+async def asked_in_circle(update: Update, context: Context) -> tuple[Asked, CircleView] | None:
+    """A command and the circle it is about; None after a kind reply when there is no one
+    to answer (an anonymous admin) or no circle yet."""
+    request = await asked(update)
+    if request is None:
+        return None
+    circle = await require_circle(update, context)
+    if circle is None:
+        return None
+    return request, circle
 
 
 async def timezone(update: Update, context: Context) -> None:

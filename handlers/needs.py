@@ -28,8 +28,8 @@ from bot.services.permissions import Action, may
 from bot.timeparse import WhenError, parse_when, split_need_text
 from handlers import need_wizard, observations, series, thanks
 from handlers.cards import publish, refresh_card
-from handlers.circle import require_circle
-from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender
+from handlers.circle import asked_in_circle, require_circle
+from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,11 @@ NOT_A_LEAD_IN_PRIVATE = (
 
 
 async def need(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     if not is_group(chat):
         role = await circles.role_of(app.sm, circle.id, user.id)
@@ -92,13 +90,11 @@ async def need(update: Update, context: Context) -> None:
 
 async def when(update: Update, context: Context) -> None:
     """/when <new time>, as a reply to a need's card."""
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     reply = message.reply_to_message
     need_id = (

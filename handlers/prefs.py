@@ -12,20 +12,18 @@ from bot.context import app_context
 from bot.render import prefs as texts
 from bot.services import prefs as service
 from bot.services.prefs import Change, Outcome, Show, Unreadable
-from handlers.circle import require_circle
-from handlers.common import asked, command
+from handlers.circle import asked_in_circle
+from handlers.common import command
 
 Context = ContextTypes.DEFAULT_TYPE
 
 
 async def prefs(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, user = request.message, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     can_change = await service.may_change(app.sm, circle.id, user.id)
     wanted = service.read_command(request.words)

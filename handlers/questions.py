@@ -20,8 +20,8 @@ from bot.services import circles
 from bot.services import questions as service
 from bot.services.permissions import Action, may
 from bot.services.questions import Outcome, Problem
-from handlers.circle import require_circle
-from handlers.common import asked, command, is_group, real_sender
+from handlers.circle import asked_in_circle
+from handlers.common import command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +29,11 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 async def ask(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     role = await circles.role_of(app.sm, circle.id, user.id)
     if is_group(chat):
@@ -73,13 +71,11 @@ async def ask(update: Update, context: Context) -> None:
 
 
 async def list_questions(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     result = await service.question_list(app.sm, circle.id, user.id)
     if result.questions is None:

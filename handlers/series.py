@@ -28,8 +28,8 @@ from bot.services.circles import CircleView
 from bot.services.series import SeriesChange, SeriesView
 from bot.timeparse import WhenError, parse_when
 from handlers.cards import refresh_card
-from handlers.circle import require_circle
-from handlers.common import asked, command, is_group, real_sender
+from handlers.circle import asked_in_circle
+from handlers.common import command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -231,13 +231,11 @@ _NUMBER_RE = re.compile(r"^(\d{1,2})\s+(.+)$")
 
 
 async def series_command(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     now = app.clock.now()
     words = request.words.strip()

@@ -16,7 +16,8 @@ from bot.context import app_context
 from bot.render import settings as texts
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import settings as service
-from bot.services.settings import Choice, Outcome, Place, Setting, Unreadable
+from bot.services.permissions import Place
+from bot.services.settings import Choice, Outcome, Setting, Unreadable
 from handlers import observations
 from handlers.circle import require_circle
 from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender

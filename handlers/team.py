@@ -17,10 +17,10 @@ from bot.render import team as texts
 from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import circles
 from bot.services import team as service
-from bot.services.permissions import Action, may
-from bot.services.team import Add, Edit, Outcome, Place, Remove, Show, Unreadable
-from handlers.circle import require_circle
-from handlers.common import asked, command, is_group, real_sender
+from bot.services.permissions import Action, Place, may
+from bot.services.team import Add, Edit, Outcome, Remove, Show, Unreadable
+from handlers.circle import asked_in_circle
+from handlers.common import command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,11 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 async def team(update: Update, context: Context) -> None:
-    request = await asked(update)
-    if request is None:
+    found = await asked_in_circle(update, context)
+    if found is None:
         return
+    request, circle = found
     message, chat, user = request.message, request.chat, request.user
-    circle = await require_circle(update, context)
-    if circle is None:
-        return
     app = app_context(context)
     private = not is_group(chat)
     can_change = may(await circles.role_of(app.sm, circle.id, user.id), Action.EDIT_TEAM)

@@ -24,7 +24,7 @@ from bot.callbacks import (
 )
 from bot.logs import RedactTokenFilter
 from bot.services.circles import canonical_zone, suggest_zones
-from bot.services.permissions import Action, may
+from bot.services.permissions import Action, Place, may
 from bot.settings import async_database_url
 from storage.models import Role
 from tests.conftest import MARIA, TOKEN, Circle
@@ -126,6 +126,21 @@ def test_who_may_do_what(
     action: Action, role: Role | None, claimer: bool, requester: bool, allowed: bool
 ) -> None:
     assert may(role, action, is_claimer=claimer, is_requester=requester) is allowed
+
+
+@pytest.mark.parametrize(
+    ("place", "role", "belongs"),
+    [
+        (Place(-100, private=False), None, True),  # its own group: anyone there
+        (Place(-200, private=False), M, False),  # another group, even for a member
+        (Place(42, private=True), M, True),  # privately, by someone in the circle
+        (Place(42, private=True), None, False),  # privately, by someone outside it
+    ],
+)
+def test_a_button_or_command_counts_only_where_its_circle_is(
+    place: Place, role: Role | None, belongs: bool
+) -> None:
+    assert place.belongs(-100, role) is belongs
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.categories import Category
 from bot.people import display_name
 from bot.services import reminders
-from bot.services.permissions import Action, may
+from bot.services.permissions import Action, Place, may
 from bot.services.planning import Planned
 from bot.timeparse import When, local_to_utc
 from storage import needs as store
 from storage import people
-from storage import scheduled as scheduled_store
 from storage.db import SessionMaker
 from storage.models import Circle, HelperRole, MessageKind, Need, NeedStatus, Role
 
@@ -251,7 +250,7 @@ class NeedChange:
     # A release with a backup standing by: the backup holds the place now.
     promoted_id: int | None = None
     promoted_reminders: tuple[datetime, ...] = ()
-    # A new time: each helper's reminders ahead, as (helper, instants).
+    # Each helper's reminders ahead after the change, as (helper, instants): for a new time.
     helper_reminders: tuple[tuple[int, tuple[datetime, ...]], ...] = ()
 
     @property
@@ -270,10 +269,8 @@ async def _load(
     circle = await session.get(Circle, need.circle_id)
     if circle is None:
         return Refusal.NOT_FOUND
-    if not private and circle.chat_id != pressed_in_chat:
-        return Refusal.OTHER_CIRCLE
     role = await people.role_in(session, need.circle_id, actor_id)
-    if private and role is None:
+    if not Place(pressed_in_chat, private).belongs(circle.chat_id, role):
         return Refusal.OTHER_CIRCLE
     return need, circle, role
 
@@ -343,7 +340,8 @@ def _reminders_of(planned: list[Planned], user_id: int) -> tuple[datetime, ...]:
     )
 
 
-Check = Callable[[Need, Role | None], Refusal | None]
+# A rule checked inside the change's transaction, before it is made.
+Check = Callable[[AsyncSession, Need, Role | None], Awaitable[Refusal | None]]
 Apply = Callable[[AsyncSession, Need], Awaitable[bool]]
 
 
@@ -365,32 +363,34 @@ async def _change_need(
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
-        refusal = _closed_refusal(need) or check(need, role)
+        refusal = _closed_refusal(need) or await check(session, need, role)
         if refusal is not None:
             return NeedChange(await _card(session, need, circle), refusal)
         previous_claimer = need.claimer_id
         before = await _card(session, need, circle)
         won = await apply(session, need)
         need = await store.get_need(session, need_id) or need
+        planned: list[Planned] = []
         if won:
             # What was still to come for the old state goes; the new state's comes.
-            await reminders.replan_need(session, need, circle, now)
+            planned = await reminders.replan_need(session, need, circle, now)
         await session.commit()
         card = await _card(session, need, circle)
         if not won:
             return NeedChange(card, _closed_refusal(need) or lost)
+        helpers = card.helper_ids or ((card.claimer_id,) if card.claimer_id is not None else ())
         return NeedChange(
             card,
             previous_claimer_id=previous_claimer,
             actor_role=role,
             previous_helpers=before.helper_ids,
             previous_backups=before.backup_ids,
+            helper_reminders=tuple((h, _reminders_of(planned, h)) for h in helpers),
         )
 
 
-async def _holds_place(session: AsyncSession, need: Need, user_id: int) -> bool:
-    assert need.id is not None
-    row = await store.helper_row(session, need.id, user_id)
+async def _holds_place(session: AsyncSession, need_id: int, user_id: int) -> bool:
+    row = await store.helper_row(session, need_id, user_id)
     return row is not None and row.role == HelperRole.HELPER
 
 
@@ -410,7 +410,7 @@ async def release(
             return NeedChange(None, loaded)
         need, circle, role = loaded
         refusal = _closed_refusal(need)
-        holds = await _holds_place(session, need, actor_id)
+        holds = await _holds_place(session, need_id, actor_id)
         if refusal is None and need.taken == 0:
             refusal = Refusal.NOT_CLAIMED
         if refusal is None and not may(role, Action.RELEASE, is_claimer=holds):
@@ -439,12 +439,6 @@ async def release(
         )
 
 
-async def _is_helper(sm: SessionMaker, need_id: int, user_id: int) -> bool:
-    async with sm() as session:
-        row = await store.helper_row(session, need_id, user_id)
-        return row is not None and row.role == HelperRole.HELPER
-
-
 async def _close(
     sm: SessionMaker,
     need_id: int,
@@ -457,12 +451,12 @@ async def _close(
 ) -> NeedChange:
     """Done or didn't happen: said by any helper, the supported person or a coordinator. It
     closes the whole need, for every helper."""
-    holds = await _is_helper(sm, need_id, actor_id)
 
-    def check(need: Need, role: Role | None) -> Refusal | None:
+    async def check(session: AsyncSession, need: Need, role: Role | None) -> Refusal | None:
         # A need with several places may be closed once anyone holds one.
         if need.taken == 0 or need.claimer_id is None:
             return Refusal.NOT_CLAIMED
+        holds = await _holds_place(session, need_id, actor_id)
         if not may(role, Action.MARK_DONE, is_claimer=holds):
             return not_allowed
         return None
@@ -510,7 +504,7 @@ async def cancel(
     private: bool,
     now: datetime,
 ) -> NeedChange:
-    def check(need: Need, role: Role | None) -> Refusal | None:
+    async def check(_session: AsyncSession, need: Need, role: Role | None) -> Refusal | None:
         if not may(role, Action.CANCEL, is_requester=need.requested_by == actor_id):
             return Refusal.NOT_ALLOWED_CANCEL
         return None
@@ -534,7 +528,7 @@ async def change_time(
 ) -> NeedChange:
     """A new time for a need: its reminders and nudges move with it."""
 
-    def check(need: Need, role: Role | None) -> Refusal | None:
+    async def check(_session: AsyncSession, need: Need, role: Role | None) -> Refusal | None:
         if not may(role, Action.CHANGE_TIME, is_requester=need.requested_by == actor_id):
             return Refusal.NOT_ALLOWED_CHANGE_TIME
         return None
@@ -549,20 +543,7 @@ async def change_time(
     )
     if not change.ok or change.card is None or change.card.claimer_id is None:
         return change
-    async with sm() as session:
-        ahead = await scheduled_store.pending_for_need(session, need_id)
-    by_helper = tuple(
-        (
-            helper,
-            tuple(
-                r.due_at
-                for r in ahead
-                if r.kind == MessageKind.REMINDER and r.recipient_id == helper
-            ),
-        )
-        for helper in change.card.helper_ids or (change.card.claimer_id,)
-    )
-    return replace(change, reminders=by_helper[0][1], helper_reminders=by_helper)
+    return replace(change, reminders=change.helper_reminders[0][1])
 
 
 async def backup(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from storage.models import Role
@@ -35,6 +36,18 @@ class Action(StrEnum):
 
 
 LEADS = frozenset({Role.PATIENT, Role.COORDINATOR})
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a command was sent or a button pressed."""
+
+    chat_id: int
+    private: bool
+
+    def belongs(self, circle_chat_id: int, role: Role | None) -> bool:
+        """In a group, only that group's own circle; privately, only a circle one is in."""
+        return role is not None if self.private else circle_chat_id == self.chat_id
 
 
 def may(

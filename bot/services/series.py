@@ -29,7 +29,7 @@ from bot.series_rules import (
 from bot.services import needs
 from bot.services import reminders as reminder_service
 from bot.services.needs import NeedCard, NeedChange
-from bot.services.permissions import Action, may
+from bot.services.permissions import Action, Place, may
 from storage import people
 from storage import scheduled as scheduled_store
 from storage import series as store
@@ -429,10 +429,8 @@ async def _load(
     circle = await session.get(Circle, series.circle_id)
     if circle is None:
         return SeriesRefusal.NOT_FOUND
-    if not private and circle.chat_id != chat_id:
-        return SeriesRefusal.OTHER_CIRCLE
     role = await people.role_in(session, series.circle_id, actor_id)
-    if private and role is None:
+    if not Place(chat_id, private).belongs(circle.chat_id, role):
         return SeriesRefusal.OTHER_CIRCLE
     return series, circle, role
 

@@ -19,7 +19,7 @@ from bot.callbacks import SettingKey, SettingsButton
 from bot.people import display_name
 from bot.services import reminders
 from bot.services import series as series_service
-from bot.services.permissions import Action, may
+from bot.services.permissions import Action, Place, may
 from bot.services.planning import format_leads, parse_clock_time, parse_leads
 from storage import people
 from storage.db import SessionMaker
@@ -285,14 +285,6 @@ class Result:
     changed: bool = False
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where the command was sent or the button pressed."""
-
-    chat_id: int
-    private: bool
-
-
 def _settings_of(circle: Circle, patient_name: str) -> CircleSettings:
     assert circle.id is not None
     return CircleSettings(
@@ -331,8 +323,7 @@ async def _allowed(
     if circle is None:
         return None, Outcome.OTHER_CIRCLE
     role = await people.role_in(session, circle_id, actor_id)
-    # In a group, only that group's own circle; privately, only a circle one belongs to.
-    if (place.private and role is None) or (not place.private and circle.chat_id != place.chat_id):
+    if not place.belongs(circle.chat_id, role):
         return None, Outcome.OTHER_CIRCLE
     if not may(role, Action.CHANGE_SETTINGS):
         return circle, Outcome.NOT_ALLOWED

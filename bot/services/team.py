@@ -13,7 +13,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.people import display_name
-from bot.services.permissions import Action, may
+from bot.services.permissions import Action, Place, may
 from storage import people
 from storage.db import SessionMaker
 from storage.models import Circle, TeamContact
@@ -579,14 +579,6 @@ async def to_remove(sm: SessionMaker, circle_id: int, actor_id: int, number: int
         return Result(Outcome.SHOWN, current, current.contacts[number - 1])
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a button was pressed."""
-
-    chat_id: int
-    private: bool
-
-
 async def confirm_remove(
     sm: SessionMaker, contact_id: int, actor_id: int, place: Place, *, remove: bool
 ) -> Result:
@@ -598,9 +590,7 @@ async def confirm_remove(
         if row is None or circle is None:
             return Result(Outcome.GONE)
         role = await people.role_in(session, circle.id or 0, actor_id)
-        if (place.private and role is None) or (
-            not place.private and circle.chat_id != place.chat_id
-        ):
+        if not place.belongs(circle.chat_id, role):
             return Result(Outcome.ELSEWHERE)
         current = await _team(session, circle)
         if not may(role, Action.EDIT_TEAM):
