@@ -10,17 +10,24 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Circle, HelperRole, Need, NeedHelper, NeedStatus
+from storage.needs import still_ahead
 
 ACTIVE = (NeedStatus.OPEN, NeedStatus.CLAIMED)
 
 
-def _still_ahead(now: datetime) -> ColumnElement[bool]:
+def _in_calendar(now: datetime, cancelled_since: datetime) -> ColumnElement[bool]:
     # As on the board: a timed need stays until its time (or its range) has passed; a need
-    # with no time is counted separately, since a calendar can't show it.
-    return or_(
-        col(Need.starts_at).is_(None),
-        and_(col(Need.ends_at).is_not(None), col(Need.ends_at) > now),
-        and_(col(Need.ends_at).is_(None), col(Need.starts_at) > now),
+    # with no time is counted separately, since a calendar can't show it. Needs cancelled
+    # lately come too, so a calendar that has them can take them out.
+    return and_(
+        still_ahead(now),
+        or_(
+            col(Need.status).in_(ACTIVE),
+            and_(
+                col(Need.status) == NeedStatus.CANCELLED,
+                col(Need.cancelled_at) >= cancelled_since,
+            ),
+        ),
     )
 
 
@@ -41,14 +48,7 @@ async def needs_i_help_with(
         .join(Circle, col(Circle.id) == col(Need.circle_id))
         .where(
             _helps_with(user_id),
-            _still_ahead(now),
-            or_(
-                col(Need.status).in_(ACTIVE),
-                and_(
-                    col(Need.status) == NeedStatus.CANCELLED,
-                    col(Need.cancelled_at) >= cancelled_since,
-                ),
-            ),
+            _in_calendar(now, cancelled_since),
         )
         .order_by(col(Need.starts_at), col(Need.id))
     )
@@ -62,14 +62,7 @@ async def needs_of_circle(
         select(Need)
         .where(
             col(Need.circle_id) == circle_id,
-            _still_ahead(now),
-            or_(
-                col(Need.status).in_(ACTIVE),
-                and_(
-                    col(Need.status) == NeedStatus.CANCELLED,
-                    col(Need.cancelled_at) >= cancelled_since,
-                ),
-            ),
+            _in_calendar(now, cancelled_since),
         )
         .order_by(col(Need.starts_at), col(Need.id))
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -316,7 +316,7 @@ async def cancel(session: AsyncSession, need_id: int, user_id: int, now: datetim
     )
 
 
-def _still_ahead(now: datetime) -> object:
+def still_ahead(now: datetime) -> ColumnElement[bool]:
     # A need with no time stays on the board until it is done or cancelled; a timed one
     # stays until its time (or the end of its range) has passed.
     return or_(
@@ -335,7 +335,7 @@ async def upcoming_needs(
         .where(
             col(Need.circle_id) == circle_id,
             col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
-            _still_ahead(now),  # type: ignore[arg-type]
+            still_ahead(now),
         )
         .order_by(
             col(Need.status).desc(),  # "open" sorts after "claimed"; desc puts open first
@@ -359,7 +359,7 @@ async def claimed_by(
             col(NeedHelper.user_id) == user_id,
             col(NeedHelper.role) == HelperRole.HELPER,
             col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
-            _still_ahead(now),  # type: ignore[arg-type]
+            still_ahead(now),
         )
         .order_by(col(Need.starts_at).is_(None), col(Need.starts_at), col(Need.id))
         .limit(limit)
