@@ -510,6 +510,15 @@ async def release_all(
         return result
 
 
+def _stop_refusal(series: NeedSeries, role: Role | None, actor_id: int) -> SeriesRefusal | None:
+    """Why this person may not stop the series or skip one of its dates, if they may not."""
+    if series.stopped_at is not None:
+        return SeriesRefusal.STOPPED
+    if not may(role, Action.STOP_SERIES, is_requester=series.requested_by == actor_id):
+        return SeriesRefusal.NOT_ALLOWED_STOP
+    return None
+
+
 async def may_stop(
     sm: SessionMaker, series_id: int, actor_id: int, chat_id: int, private: bool, now: datetime
 ) -> SeriesChange:
@@ -519,10 +528,9 @@ async def may_stop(
             return SeriesChange(None, loaded)
         series, circle, role = loaded
         shown = await _view(session, series, circle, now)
-        if series.stopped_at is not None:
-            return SeriesChange(shown, SeriesRefusal.STOPPED)
-        if not may(role, Action.STOP_SERIES, is_requester=series.requested_by == actor_id):
-            return SeriesChange(shown, SeriesRefusal.NOT_ALLOWED_STOP)
+        refusal = _stop_refusal(series, role, actor_id)
+        if refusal is not None:
+            return SeriesChange(shown, refusal)
         return SeriesChange(shown, actor_role=role)
 
 
@@ -586,10 +594,9 @@ async def skip(
             return SeriesChange(None, loaded)
         series, circle, role = loaded
         shown = await _view(session, series, circle, now)
-        if series.stopped_at is not None:
-            return SeriesChange(shown, SeriesRefusal.STOPPED)
-        if not may(role, Action.STOP_SERIES, is_requester=series.requested_by == actor_id):
-            return SeriesChange(shown, SeriesRefusal.NOT_ALLOWED_STOP)
+        refusal = _stop_refusal(series, role, actor_id)
+        if refusal is not None:
+            return SeriesChange(shown, refusal)
         tz = ZoneInfo(circle.timezone)
         at = _time(series)
         if not falls_on(_rule(series), series.starts_on, day):
