@@ -199,7 +199,7 @@ class Scheduler:
             if row.kind == MessageKind.DIGEST and row.circle_id is not None:
                 circle = await session.get(Circle, row.circle_id)
                 if circle is not None:
-                    reminders.plan_next_digest(session, circle, max(now, row.due_at))
+                    await reminders.plan_next_digest(session, circle, max(now, row.due_at))
             elif row.kind in (MessageKind.CHECK_IN, MessageKind.HOLDING_UP):
                 await checkin_schedules.plan_after(session, row, now)
 
@@ -301,7 +301,7 @@ class Scheduler:
                 state = MessageState.FAILED if outcome.try_again else outcome.state
                 await store.finish(session, row.id, state, now, late)
                 follow_ons = reminders.rows_for(outcome.then, row, now)
-                store.add_messages(session, follow_ons)
+                await store.add_messages(session, follow_ons)
                 await self._plan_after(session, [row], now)
             try:
                 await session.commit()

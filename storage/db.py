@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sqlite_driver
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -27,9 +29,10 @@ SessionMaker = async_sessionmaker[AsyncSession]
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        # SQLite serialises writers; a generous busy timeout makes concurrent claims wait
-        # for each other rather than fail with "database is locked".
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Each statement runs on the loop's thread (see storage/sqlite_driver.py). SQLite
+        # serialises writers; concurrent claims wait for each other (up to 30 s, without
+        # blocking the loop) rather than fail with "database is locked".
+        engine = create_async_engine(url, async_creator=sqlite_driver.async_creator(url))
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: object, _record: object) -> None:

@@ -279,7 +279,7 @@ async def _plan_wellbeing(
     planned = planning.next_check_in(
         circle.checkin_schedule, ZoneInfo(circle.timezone), circle.patient_id, start
     )
-    store.add_messages(session, _rows(planned, circle.id, now))
+    await store.add_messages(session, _rows(planned, circle.id, now))
     return planned
 
 
@@ -296,7 +296,7 @@ async def _plan_holding_up(
         after,
         MessageKind.HOLDING_UP,
     )
-    store.add_messages(session, _rows(planned, circle.id, now))
+    await store.add_messages(session, _rows(planned, circle.id, now))
     return planned
 
 

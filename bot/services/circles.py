@@ -102,7 +102,7 @@ async def setup_circle(
                 session, circle.id, sender.user_id, now, Role.COORDINATOR
             )
         # The supported person's first morning summary; each one plans the next.
-        reminders.plan_next_digest(session, circle, now)
+        await reminders.plan_next_digest(session, circle, now)
         view = await _view(session, circle)
         await session.commit()
         return SetupResult(view, created=True)
@@ -120,9 +120,7 @@ async def circle_by_id(sm: SessionMaker, circle_id: int) -> CircleView | None:
         return await _view(session, circle) if circle else None
 
 
-async def note_member(
-    sm: SessionMaker, chat_id: int, person: PersonInfo, now: datetime
-) -> CircleView | None:
+async def note_member(sm: SessionMaker, chat_id: int, person: PersonInfo, now: datetime) -> None:
     """Anyone who writes in the group becomes a known member of its circle."""
     async with sm() as session:
         circle = await people.circle_by_chat(session, chat_id)
@@ -133,7 +131,6 @@ async def note_member(
             assert circle.id is not None
             await people.ensure_membership(session, circle.id, person.user_id, now)
         await session.commit()
-        return await _view(session, circle) if circle else None
 
 
 async def note_private_contact(sm: SessionMaker, person: PersonInfo, now: datetime) -> None:

@@ -263,13 +263,10 @@ async def _load(
 ) -> tuple[Need, Circle, Role | None] | Refusal:
     """Find the need and check the button was pressed where the need belongs: in its own
     group, or privately by a member of its circle."""
-    need = await store.get_need(session, need_id)
-    if need is None:
+    found = await store.need_with_circle(session, need_id, actor_id)
+    if found is None:
         return Refusal.NOT_FOUND
-    circle = await session.get(Circle, need.circle_id)
-    if circle is None:
-        return Refusal.NOT_FOUND
-    role = await people.role_in(session, need.circle_id, actor_id)
+    need, circle, role = found
     if not Place(pressed_in_chat, private).belongs(circle.chat_id, role):
         return Refusal.OTHER_CIRCLE
     return need, circle, role

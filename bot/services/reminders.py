@@ -133,7 +133,7 @@ async def replan_need(
             if item.kind != MessageKind.APPOINTMENT
             and (item.recipient_id is None or item.recipient_id in people)
         ]
-    store.add_messages(session, _rows(planned, circle.id, need.id, now))
+    await store.add_messages(session, _rows(planned, circle.id, need.id, now))
     return planned
 
 
@@ -156,17 +156,19 @@ async def replan_circle(session: AsyncSession, circle: Circle, now: datetime) ->
 async def replan_digest(session: AsyncSession, circle: Circle, now: datetime) -> Planned | None:
     assert circle.id is not None
     await store.remove_pending_of_circle(session, circle.id, [MessageKind.DIGEST])
-    return plan_next_digest(session, circle, now)
+    return await plan_next_digest(session, circle, now)
 
 
-def plan_next_digest(session: AsyncSession, circle: Circle, after: datetime) -> Planned | None:
+async def plan_next_digest(
+    session: AsyncSession, circle: Circle, after: datetime
+) -> Planned | None:
     if circle.status != CircleStatus.ACTIVE:
         return None
     planned = planning.next_digest(
         circle.digest_time, ZoneInfo(circle.timezone), circle.patient_id, after
     )
     if planned is not None:
-        store.add_messages(session, _rows([planned], circle.id, None, after))
+        await store.add_messages(session, _rows([planned], circle.id, None, after))
     return planned
 
 
@@ -196,7 +198,7 @@ async def ensure_digests(sm: SessionMaker, now: datetime, batch: int = 1000) -> 
                 session, MessageKind.DIGEST, [c.id for c in circles if c.id is not None]
             )
             for circle in circles:
-                if circle.id not in have and plan_next_digest(session, circle, now):
+                if circle.id not in have and await plan_next_digest(session, circle, now):
                     planned += 1
             await session.commit()
 
