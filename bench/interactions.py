@@ -35,8 +35,15 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col, select
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bench.scheduler import (
     NOW,
@@ -178,6 +185,48 @@ async def echo_yardstick(
         raw = fake.user_sends(helper_of(0), group_of(0), f"hello {n}")
         samples.append(await timed_update(feed, raw))
     await echo_app.shutdown()
+    return samples
+
+
+async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
+    """A press that makes exactly a claim's three Bot API calls (answer the press, edit the
+    card, thank the helper privately) and nothing else: the part of a claim no database
+    work can remove."""
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("🙋 I'll do it", callback_data="n:c:1")]]
+    )
+    text = "🚗 Ride to neurology\nTomorrow 14:00\nAsked by Maria 0"
+
+    async def post(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(text, reply_markup=keyboard)
+
+    async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer("Thank you! It's yours 💛")
+        await query.edit_message_text(f"{text}\n🙋 Anna 0", reply_markup=keyboard)
+        await context.bot.send_message(
+            query.from_user.id, "Thank you, Anna! ⏰ I'll remind you today 14:00."
+        )
+
+    app = Application.builder().token(TOKEN).request(FakeRequest(fake)).rate_limiter(quiet())
+    floor_app = app.build()
+    floor_app.add_handler(MessageHandler(filters.TEXT, post))
+    floor_app.add_handler(CallbackQueryHandler(press))
+    await floor_app.initialize()
+
+    async def feed(raw: dict[str, Any]) -> None:
+        await floor_app.process_update(Update.de_json(raw, floor_app.bot))
+
+    fake.start_bot(helper_of(0))
+    await feed(fake.user_sends(helper_of(0), group_of(0), "post the card"))
+    card = fake.bot_messages(group_of(0))[-1].message_id
+    samples = []
+    for _ in range(rounds):
+        raw = fake.user_presses(helper_of(0), group_of(0), card, button_text="🙋 I'll do it")
+        samples.append(await timed_update(feed, raw))
+    await floor_app.shutdown()
     return samples
 
 
@@ -332,6 +381,7 @@ async def main(args: argparse.Namespace) -> int:
             kind = engine.dialect.name
             echo_yardstick_samples = await echo_yardstick(fake, args.rounds * 2)
             echo_db_samples = await echo_yardstick(fake, args.rounds * 2, engine)
+            floor_samples = await claims_telegram_calls(fake, args.rounds * 2)
         finally:
             await engine.dispose()
     problems = list(fake.violations)
@@ -341,6 +391,7 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(figures("echo (PTB)", echo_yardstick_samples))
     print(f"{figures('echo + 1 read', echo_db_samples)}  (a SELECT and a COMMIT, then echo)")
+    print(f"{figures('claim calls', floor_samples)}  (a claim's 3 Bot API calls, no database)")
     for name, values in samples.items():
         print(
             f"{figures(name, values)}  {statements.mean(name):4.1f} SQL statements+commits, "
@@ -352,6 +403,13 @@ async def main(args: argparse.Namespace) -> int:
     ratio = statistics.median(samples["claim"]) / echo
     verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
     print(f"claim / echo p50 ratio: {ratio:.1f}x (target ≤ {TARGET_RATIO:g}x: {verdict})")
+    # What no handler on this stack can go below: its Telegram calls, and one transaction.
+    floor = statistics.median(floor_samples) / echo
+    one_read = (statistics.median(echo_db_samples) - echo) / echo
+    print(
+        f"floors, in echoes: a claim's Telegram calls alone {floor:.1f}x; "
+        f"one SELECT and COMMIT through SQLAlchemy adds {one_read:.1f}x"
+    )
     if profile is not None:
         stats = pstats.Stats(profile)
         print("\nwhere the handlers' time goes (cProfile, own time by package):")

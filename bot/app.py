@@ -20,11 +20,12 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext
 from bot.delivery import Deliverer
-from bot.logs import ScopedUpdateProcessor, circle_scope_handler
+from bot.logs import circle_scope_handler
 from bot.notify import Notifier
 from bot.pacing import PacingRateLimiter
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.updates import UpdateProcessor
 from handlers import (
     appointments,
     away,
@@ -168,8 +169,8 @@ def build_application(
         .rate_limiter(rate_limiter or default_rate_limiter())
         .post_init(on_start)
         .post_stop(on_stop)
-        # One update at a time, as before, each in its log scope (update and circle ids).
-        .concurrent_updates(ScopedUpdateProcessor())
+        # Many chats at once, each chat's updates in order (bot/updates.py).
+        .concurrent_updates(UpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)

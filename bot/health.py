@@ -25,8 +25,8 @@ from tornado.netutil import bind_sockets
 
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext
-from bot.logs import ScopedUpdateProcessor
 from bot.scheduler import SWEEP_EVERY
+from bot.updates import UpdateProcessor
 from storage.db import SessionMaker
 from storage.models import MessageState, ScheduledMessage
 
@@ -104,7 +104,7 @@ class Health:
     @property
     def last_update_at(self) -> datetime | None:
         processor = self.application.update_processor
-        if isinstance(processor, ScopedUpdateProcessor):
+        if isinstance(processor, UpdateProcessor):
             return processor.last_processed_at
         return None
 

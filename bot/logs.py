@@ -11,19 +11,17 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Chat, Update
-from telegram.ext import CallbackContext, SimpleUpdateProcessor, TypeHandler
+from telegram.ext import CallbackContext, TypeHandler
 
 from bot.context import app_context
-from bot.pacing import replying
 from storage import people
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -62,24 +60,6 @@ def note_circle(circle_id: int | None) -> None:
     scope = current_scope()
     if scope is not None:
         scope.circle_id = circle_id
-
-
-class ScopedUpdateProcessor(SimpleUpdateProcessor):
-    """PTB's default (one update at a time, in order), with each update in its log scope;
-    it also notes when the last update was handled, for the health check."""
-
-    def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
-        self.last_processed_at: datetime | None = None
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        # What a handler sends is a reply a person waits for: it goes ahead of the
-        # scheduler's queue (bot/pacing.py).
-        with update_scope(update.update_id if isinstance(update, Update) else None), replying():
-            try:
-                await coroutine
-            finally:
-                self.last_processed_at = datetime.now(UTC)
 
 
 async def _name_the_circle(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:

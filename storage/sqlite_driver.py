@@ -29,6 +29,23 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write to end
 _FIRST_PAUSE = 0.001
 _LONGEST_PAUSE = 0.05
+# A call that returns at once never lets the loop run anything else. A job of thousands of
+# statements (planning every circle's morning summary) would hold every update up until it
+# ends, so the driver steps aside at most this long after it last did.
+TIME_SLICE = 0.005
+
+
+class _Slices:
+    """When the driver last let the loop run other tasks."""
+
+    stepped_aside_at = time.monotonic()
+
+    @classmethod
+    async def step_aside_if_due(cls) -> None:
+        now = time.monotonic()
+        if now - cls.stepped_aside_at >= TIME_SLICE:
+            cls.stepped_aside_at = now
+            await asyncio.sleep(0)
 
 
 class InLoopConnection(aiosqlite.Connection):
@@ -44,6 +61,7 @@ class InLoopConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
+        await _Slices.step_aside_if_due()
         pause = _FIRST_PAUSE
         give_up_at: float | None = None
         while True:

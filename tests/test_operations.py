@@ -21,8 +21,9 @@ from telegram import Update
 from bot.__main__ import startup_line
 from bot.app import build_application
 from bot.health import Health, HealthServer
-from bot.logs import ScopedUpdateProcessor, log_handler, note_circle, update_scope
+from bot.logs import log_handler, note_circle, update_scope
 from bot.settings import Settings
+from bot.updates import UpdateProcessor
 from storage.db import create_engine
 from tests.conftest import ANNA, MARIA, TOKEN, Circle, make_settings
 from tests.fake_telegram import FakeRequest, FakeTelegram
@@ -127,8 +128,7 @@ async def test_each_update_is_handled_in_its_scope_and_its_circle_is_named(
 ) -> None:
     await circle.set_up(ANNA)
     processor = circle.app.update_processor
-    assert isinstance(processor, ScopedUpdateProcessor)
-    assert processor.max_concurrent_updates == 1, "updates are still handled one at a time"
+    assert isinstance(processor, UpdateProcessor)
     caplog.set_level(logging.DEBUG, logger="telegram.ext.ExtBot")
     with captured(level=logging.DEBUG) as stream:
         for raw in (

@@ -97,3 +97,29 @@ async def test_reads_and_writes_round_trip_on_the_loop_thread(tmp_path: Path) ->
         keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
     assert (mode, keys) == ("wal", 1)
     await engine.dispose()
+
+
+async def test_a_long_job_lets_other_tasks_run_between_its_statements(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    await _table(engine)
+    job_done = asyncio.Event()
+    turns_meanwhile = 0
+
+    async def long_job() -> None:
+        # Like planning every circle's morning summary: thousands of small statements.
+        async with engine.begin() as connection:
+            for n in range(3000):
+                await connection.execute(text("INSERT INTO note (body) VALUES (:b)"), {"b": n})
+        job_done.set()
+
+    async def someone_else() -> None:
+        nonlocal turns_meanwhile
+        while not job_done.is_set():
+            turns_meanwhile += 1
+            await asyncio.sleep(0)
+
+    await asyncio.gather(long_job(), someone_else())
+    # Each statement returns at once; without the driver stepping aside the other task
+    # would run once before the job and never again until it ended.
+    assert turns_meanwhile > 3
+    await engine.dispose()
