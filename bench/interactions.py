@@ -205,7 +205,10 @@ async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
         query = update.callback_query
         assert query is not None
         await query.answer("Thank you! It's yours 💛")
-        await query.edit_message_text(f"{text}\n🙋 Anna 0", reply_markup=keyboard)
+        # A new text each time, as a real claim changes the card (Telegram refuses an edit
+        # to the same text).
+        context.bot_data["presses"] = presses = context.bot_data.get("presses", 0) + 1
+        await query.edit_message_text(f"{text}\n🙋 Anna 0 ({presses})", reply_markup=keyboard)
         await context.bot.send_message(
             query.from_user.id, "Thank you, Anna! ⏰ I'll remind you today 14:00."
         )

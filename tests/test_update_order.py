@@ -11,8 +11,10 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.pacing import PacingRateLimiter
 from bot.updates import UpdateProcessor
 from tests.fake_telegram import FakeRequest, FakeTelegram
+from tests.virtual_time import VirtualTime
 
 TOKEN = "123456:update-order"
 ANNA, BEN, CARL = 501, 502, 503
@@ -161,3 +163,52 @@ async def test_no_more_than_the_places_run_at_once(
     await asyncio.wait_for(recorder.end_of("family").wait(), 5)
     await settle()
     assert recorder.events[-1] == "start friends"
+
+
+async def test_a_group_at_its_minute_limit_holds_up_only_its_own_replies() -> None:
+    # The family group has had its 20 messages this minute. Its next reply must wait for
+    # the window (bot/pacing.py); the neighbours' reply, asked for at the same moment, goes
+    # out at once. One update at a time would have held the neighbours for 40 s as well.
+    time = VirtualTime()
+    fake = FakeTelegram(token=TOKEN)
+    for user_id, name in ((ANNA, "Anna"), (BEN, "Ben")):
+        fake.add_user(user_id, name)
+    fake.add_group(FAMILY, "Family", supergroup=True)
+    fake.add_group(NEIGHBOURS, "Neighbours", supergroup=True)
+    replied_at: dict[int, float] = {}
+    replied = asyncio.Event()
+
+    async def reply(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("Noted — thank you!")
+        replied_at[update.effective_message.chat_id] = time.now
+        if len(replied_at) == 2:
+            replied.set()
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .request(FakeRequest(fake))
+        .updater(None)
+        .rate_limiter(PacingRateLimiter(clock=time.clock, sleep=time.sleep))
+        .concurrent_updates(UpdateProcessor())
+        .build()
+    )
+    app.add_handler(TypeHandler(Update, reply))
+    app.bot_data["fake"] = fake
+
+    async def story() -> None:
+        await app.initialize()
+        await app.start()
+        for n in range(20):  # one a second: the last at 19 s
+            await app.bot.send_message(FAMILY, f"Morning summary part {n}")
+        await arrive(app, ANNA, FAMILY, "I'll bring soup")
+        await arrive(app, BEN, NEIGHBOURS, "I can walk the dog")
+        await replied.wait()
+        await app.stop()
+        await app.shutdown()
+
+    await time.run(story())
+    assert replied_at[NEIGHBOURS] < 20
+    assert replied_at[FAMILY] >= 60  # a minute after the first of the family's twenty
+    assert fake.violations == []
