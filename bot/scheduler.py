@@ -58,6 +58,9 @@ class RunReport:
     retried: int = 0
     put_back: int = 0
     held: int = 0
+    # Another run was sending (here, or in another replica: storage/scheduled.sending_turn),
+    # so this one did nothing; that one wakes for what is still due when it ends.
+    another_run: bool = False
 
     def count(self, outcome: Outcome) -> None:
         if outcome.try_again:
@@ -117,8 +120,11 @@ class Scheduler:
         )
 
     async def _on_job(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
-        await self.run_due()
-        await self.wake()
+        report = await self.run_due()
+        if not report.another_run:
+            # Not while another run sends: what is due now would wake this job at once, again
+            # and again, for as long as that run lasts (minutes, in the 08:00 storm).
+            await self.wake()
 
     async def _on_digest_check(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
         await self.prepare()
@@ -142,6 +148,11 @@ class Scheduler:
         self._wake_at = due
         self._wake_job = self._job_queue.run_once(self._on_job, when=delay, name="scheduler-wake")
 
+    @property
+    def wake_at(self) -> datetime | None:
+        """When the one-shot wake-up was last set for (the sweep runs regardless)."""
+        return self._wake_at
+
     async def stop(self) -> None:
         """Finish the messages being sent now, put back the rest, and send no more."""
         self._stopping = True
@@ -151,8 +162,13 @@ class Scheduler:
     async def run_due(self) -> RunReport:
         report = RunReport()
         if self._lock.locked():
-            return report  # a run is under way and keeps going until nothing is due
-        async with self._lock:
+            report.another_run = True  # it keeps going until nothing is due
+            return report
+        async with self._lock, store.sending_turn(self.sm) as ours:
+            if not ours:
+                log.debug("another replica is sending scheduled messages")
+                report.another_run = True
+                return report
             now = self.clock.now()
             await self._set_aside(now, report)
             while not self._stopping:

@@ -5,16 +5,47 @@ schedulers, or two replicas, can never take the same row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, insert, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import SessionMaker
 from storage.models import MessageKind, MessageState, ScheduledMessage
 
 PENDING = MessageState.PENDING
+# The PostgreSQL advisory lock whose holder sends scheduled messages (any number, the same
+# in every replica).
+SENDING_TURN_LOCK = 7_316_021_100
+
+
+@asynccontextmanager
+async def sending_turn(sm: SessionMaker) -> AsyncIterator[bool]:
+    """Whether this process may send scheduled messages now.
+
+    Several replicas share one bot token, and Telegram's limits (30 a second, 20 a minute
+    per group) are per bot. Each replica paces only itself (bot/pacing.py), so if all of them
+    sent the 08:00 storm together they would go over the limits N times. So one replica at a
+    time sends: the one holding a PostgreSQL advisory lock, taken for one run and let go at
+    its end. A replica that dies loses it with its connection; the others' next wake-up or
+    sweep takes over. Sending is capped by Telegram, not by the machine, so nothing is lost
+    by sending from one; updates are still handled by every replica. SQLite serves one
+    process: it is always its turn."""
+    async with sm() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            yield True
+            return
+        # Outside any transaction: the run may take minutes and must not hold one open.
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        taken = await connection.scalar(select(func.pg_try_advisory_lock(SENDING_TURN_LOCK)))
+        try:
+            yield bool(taken)
+        finally:
+            if taken:
+                await connection.execute(select(func.pg_advisory_unlock(SENDING_TURN_LOCK)))
 
 
 async def add_messages(session: AsyncSession, rows: Iterable[ScheduledMessage]) -> None:
