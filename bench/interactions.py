@@ -274,6 +274,33 @@ class Statements:
         return statistics.median(values) if values else 0.0
 
 
+STEPS = (
+    ("claim", "🙋 I'll do it"),
+    ("release", "↩️ Release"),
+    ("claim", "🙋 I'll do it"),
+    ("done", "✅ Done"),
+)
+Step = Callable[[dict[str, Any], str], Awaitable[Any]]
+
+
+async def one_round(fake: FakeTelegram, n: int, step: Step) -> None:
+    """In circle n the supported person posts a need; the helper claims, releases, claims
+    again and marks it done; then asks for /board."""
+    patient, helper, group = patient_of(n), helper_of(n), group_of(n)
+    await step(fake.user_sends(patient, group, "/need ride to neurology tomorrow 14:00"), KINDS[0])
+    card = card_of(fake, group)
+    for kind, button in STEPS:
+        await step(fake.user_presses(helper, group, card, button_text=button), kind)
+    await step(fake.user_sends(helper, group, "/board"), "/board")
+    if "Done by" not in fake.message(group, card).text:
+        raise RuntimeError(f"circle {n}: the card did not end done: {fake.message(group, card)}")
+
+
+def spread(rounds: int, circles: int) -> list[int]:
+    """Which circles the rounds use: spread over the whole table, each once."""
+    return [(r * 7919) % circles for r in range(rounds)]
+
+
 async def interactions(
     fake: FakeTelegram,
     feed: Feed,
@@ -284,32 +311,31 @@ async def interactions(
     samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
     counter = statements or Statements()
 
-    async def timed(feed: Feed, raw: dict[str, Any], kind: str) -> float:
+    async def timed(raw: dict[str, Any], kind: str) -> None:
         before, waited = counter.now, counter.waited
-        seconds = await timed_update(feed, raw)
+        samples[kind].append(await timed_update(feed, raw))
         counter.per_kind[kind].append(counter.now - before)
         counter.waited_per_kind[kind].append(counter.waited - waited)
-        return seconds
 
-    for r in range(rounds):
-        n = (r * 7919) % circles  # circles spread over the whole table
-        patient, helper, group = patient_of(n), helper_of(n), group_of(n)
-        raw = fake.user_sends(patient, group, "/need ride to neurology tomorrow 14:00")
-        samples["post /need"].append(await timed(feed, raw, "post /need"))
-        card = card_of(fake, group)
-        for kind, button in (
-            ("claim", "🙋 I'll do it"),
-            ("release", "↩️ Release"),
-            ("claim", "🙋 I'll do it"),
-            ("done", "✅ Done"),
-        ):
-            raw = fake.user_presses(helper, group, card, button_text=button)
-            samples[kind].append(await timed(feed, raw, kind))
-        raw = fake.user_sends(helper, group, "/board")
-        samples["/board"].append(await timed(feed, raw, "/board"))
-        if "Done by" not in fake.message(group, card).text:
-            raise RuntimeError(f"round {r}: the card did not end done: {fake.message(group, card)}")
+    for n in spread(rounds, circles):
+        await one_round(fake, n, timed)
     return samples
+
+
+async def side_by_side(
+    fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any], circles: Sequence[int]
+) -> float:
+    """Every circle's round at once, each update through the bot's own update processor (a
+    chat's updates in order, many chats together, bot/updates.py). Returns updates/s."""
+    processor = app.update_processor
+
+    async def step(raw: dict[str, Any], _kind: str) -> None:
+        update = Update.de_json(raw, app.bot)
+        await processor.process_update(update, app.process_update(update))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_round(fake, n, step) for n in circles))
+    return len(circles) * (len(STEPS) + 2) / (time.perf_counter() - started)
 
 
 def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
@@ -350,7 +376,7 @@ async def main(args: argparse.Namespace) -> int:
                 f"messages on {engine.dialect.name} in {time.perf_counter() - began:.1f} s"
             )
             fake = FakeTelegram(token=TOKEN)
-            used = {(r * 7919) % args.circles for r in range(args.rounds)}
+            used = set(spread(args.rounds, args.circles))
             for n in used:
                 for user_id, name in ((patient_of(n), "Maria"), (helper_of(n), "Anna")):
                     fake.add_user(user_id, f"{name} {n}")
@@ -380,6 +406,8 @@ async def main(args: argparse.Namespace) -> int:
             samples = await interactions(fake, feed, args.rounds, args.circles, statements)
             if profile is not None:
                 profile.disable()
+            together = spread(min(args.together, args.rounds), args.circles)
+            per_second_together = await side_by_side(fake, app, together)
             await app.shutdown()
             kind = engine.dialect.name
             echo_yardstick_samples = await echo_yardstick(fake, args.rounds * 2)
@@ -401,7 +429,11 @@ async def main(args: argparse.Namespace) -> int:
             f"{statements.median_waited(name) * 1000:5.2f} ms waiting for their answers"
         )
     every = [s for values in samples.values() for s in values]
-    print(f"all handler updates: {len(every) / sum(every):.1f} updates/s")
+    print(f"all handler updates: {len(every) / sum(every):.1f} updates/s, one at a time")
+    print(
+        f"{len(together)} circles' rounds side by side through the update processor: "
+        f"{per_second_together:.1f} updates/s"
+    )
     echo = statistics.median(echo_yardstick_samples)
     ratio = statistics.median(samples["claim"]) / echo
     verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
@@ -433,6 +465,13 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--circles", type=int, default=1_000, help="default 1000 (full: 10000)")
     parser.add_argument("--needs", type=int, default=10_000, help="default 10000 (full: 100000)")
     parser.add_argument("--rounds", type=int, default=200, help="timed rounds (default 200)")
+    parser.add_argument(
+        "--together",
+        type=int,
+        default=64,
+        metavar="N",
+        help="circles whose rounds then run side by side (default 64, at most --rounds)",
+    )
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="print the N costliest functions"
     )
