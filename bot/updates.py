@@ -1,11 +1,10 @@
 """How updates are taken in: many chats side by side, each chat's updates in order.
 
-Until now the bot handled one update at a time. Then a reply to a group that had already had
-its 20 messages this minute (bot/pacing.py) waited for that group's window, and every other
-family's tap waited behind it; so did everyone behind one slow database write. Here up to
-`AT_ONCE` updates run together, but never two of the same chat: within a family's group,
-or one person's private chat, messages and presses are still handled in the order they were
-sent, as Telegram sends them.
+Handled one at a time, a reply to a group that has already had its 20 messages this minute
+(bot/pacing.py) waits for that group's window, and every other family's tap waits behind it;
+so does everyone behind one slow database write. Here up to `AT_ONCE` updates run together,
+but never two of the same chat: within a family's group, or one person's private chat,
+messages and presses are handled in the order they were sent, as Telegram sends them.
 
 A chat waiting for its turn does not hold one of the `AT_ONCE` places, so a burst from one
 chat (a hundred presses in a second) cannot crowd out the others."""

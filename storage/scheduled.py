@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, insert, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,7 +46,12 @@ async def sending_turn(sm: SessionMaker) -> AsyncIterator[bool]:
             yield bool(taken)
         finally:
             if taken:
-                await connection.execute(select(func.pg_advisory_unlock(SENDING_TURN_LOCK)))
+                try:
+                    await connection.execute(select(func.pg_advisory_unlock(SENDING_TURN_LOCK)))
+                except SQLAlchemyError:
+                    # A connection back in the pool still holding the lock would stop every
+                    # replica sending; closing it lets the lock go for sure.
+                    await connection.invalidate()
 
 
 async def add_messages(session: AsyncSession, rows: Iterable[ScheduledMessage]) -> None:

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from storage.models import MessageKind, MessageState, ScheduledMessage
-from storage.scheduled import SENDING_TURN_LOCK
+from storage.scheduled import SENDING_TURN_LOCK, sending_turn
 from tests.conftest import ANNA, Circle
 
 pytestmark = pytest.mark.parametrize("database_kind", ["postgresql"])
@@ -81,3 +81,21 @@ async def test_a_replica_waiting_its_turn_does_not_wake_itself_again_and_again(
     await circle.scheduler._on_job(None)  # type: ignore[arg-type]
     assert len(reminders_to_anna(circle)) == 2
     assert circle.scheduler.wake_at == circle.clock.now() + timedelta(hours=1)
+
+
+async def test_a_turn_whose_connection_broke_ends_quietly_and_the_next_run_has_it(
+    circle: Circle, database_url: str
+) -> None:
+    admin = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        async with sending_turn(circle.sm) as ours:
+            assert ours
+            # PostgreSQL restarts, or the network drops the connection, mid-run.
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        async with sending_turn(circle.sm) as ours:
+            assert ours
+    finally:
+        await admin.close()
