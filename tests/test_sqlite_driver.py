@@ -4,7 +4,9 @@ another connection's write must wait without stopping the loop, and give up in t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -99,27 +101,57 @@ async def test_reads_and_writes_round_trip_on_the_loop_thread(tmp_path: Path) ->
     await engine.dispose()
 
 
-async def test_a_long_job_lets_other_tasks_run_between_its_statements(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
-    await _table(engine)
-    job_done = asyncio.Event()
-    turns_meanwhile = 0
+async def longest_hold(engine: AsyncEngine, job: Callable[[], Awaitable[None]]) -> float:
+    """Runs the job beside a task that only wants a turn now and then; returns the longest
+    the job kept that task from running."""
+    done = asyncio.Event()
+    turns: list[float] = []
 
-    async def long_job() -> None:
-        # Like planning every circle's morning summary: thousands of small statements.
-        async with engine.begin() as connection:
-            for n in range(3000):
-                await connection.execute(text("INSERT INTO note (body) VALUES (:b)"), {"b": n})
-        job_done.set()
+    async def run_job() -> None:
+        await job()
+        done.set()
 
     async def someone_else() -> None:
-        nonlocal turns_meanwhile
-        while not job_done.is_set():
-            turns_meanwhile += 1
+        while not done.is_set():
+            turns.append(time.monotonic())
             await asyncio.sleep(0)
+        turns.append(time.monotonic())
 
-    await asyncio.gather(long_job(), someone_else())
-    # Each statement returns at once; without the driver stepping aside the other task
-    # would run once before the job and never again until it ended.
-    assert turns_meanwhile > 3
+    started = time.monotonic()
+    turns.append(started)  # it wants its first turn as the job starts
+    await asyncio.gather(run_job(), someone_else())
+    took = time.monotonic() - started
+    longest = max(later - earlier for earlier, later in itertools.pairwise(turns))
+    # Each statement returns at once: without the driver stepping aside, the job would hold
+    # the loop from start to end.
+    assert took > 0.3, "the job must be long enough to tell"
+    return longest
+
+
+async def test_a_long_job_of_reads_steps_aside_every_few_milliseconds(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    await _table(engine)
+
+    async def job() -> None:
+        # Like gathering a month of check-ins for a report, one question at a time.
+        async with engine.connect() as connection:
+            for n in range(15000):
+                await connection.execute(text("SELECT count(*) FROM note WHERE id > :n"), {"n": n})
+
+    assert await longest_hold(engine, job) < 0.04
+    await engine.dispose()
+
+
+async def test_even_one_long_transaction_steps_aside_now_and_then(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    await _table(engine)
+
+    async def job() -> None:
+        async with engine.begin() as connection:
+            for n in range(12000):
+                await connection.execute(text("INSERT INTO note (body) VALUES (:b)"), {"b": n})
+
+    # Inside a write transaction the driver steps aside less often (every 50 ms): whoever
+    # runs meanwhile and wants to write would only find the database locked.
+    assert await longest_hold(engine, job) < 0.2
     await engine.dispose()
