@@ -34,6 +34,11 @@ def turn_key(update: object) -> int | None:
     """Whose order an update keeps: its chat's, or, without a chat, its sender's."""
     if not isinstance(update, Update):
         return None
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        # "This group is now a supergroup" comes in the old chat; the circle must move to
+        # the new chat before the new chat's first messages are handled.
+        return message.migrate_to_chat_id
     if update.effective_chat is not None:
         return update.effective_chat.id
     if update.effective_user is not None:

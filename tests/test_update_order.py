@@ -212,3 +212,22 @@ async def test_a_group_at_its_minute_limit_holds_up_only_its_own_replies() -> No
     assert replied_at[NEIGHBOURS] < 20
     assert replied_at[FAMILY] >= 60  # a minute after the first of the family's twenty
     assert fake.violations == []
+
+
+async def test_a_group_becoming_a_supergroup_is_handled_before_the_new_chats_messages(
+    running: tuple[Application[Any, Any, Any, Any, Any, Any], Recorder],
+) -> None:
+    app, recorder = running
+    fake: FakeTelegram = app.bot_data["fake"]
+    supergroup = -1009
+    recorder.hold("")  # the service message "now a supergroup" has no text
+    migrated = fake.group_migrated(FAMILY, supergroup, by_user_id=ANNA)
+    await app.update_queue.put(Update.de_json(migrated, app.bot))
+    await arrive(app, ANNA, supergroup, "I'll bring soup")
+    await settle()
+    # The circle moves to the new chat first; until then the new chat's message waits.
+    assert recorder.events == ["start "]
+
+    recorder.held[""].set()
+    await asyncio.wait_for(recorder.end_of("I'll bring soup").wait(), 5)
+    assert recorder.events == ["start ", "end ", "start I'll bring soup", "end I'll bring soup"]
