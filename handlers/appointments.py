@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import ReportButton, decode, is_report_button
@@ -14,7 +13,7 @@ from bot.context import app_context
 from bot.services import circles
 from bot.services.appointments import REPORT_WEEKS
 from bot.services.permissions import Action, may
-from handlers.common import is_group, real_sender
+from handlers.common import answer_press, is_group, real_sender
 from handlers.report import send_report
 
 log = logging.getLogger(__name__)
@@ -40,10 +39,7 @@ async def report_button(update: Update, context: Context) -> None:
     allowed = (
         circle is not None and may(role, Action.OWN_HEALTH_DATA) and not is_group(message.chat)
     )
-    try:
-        await query.answer(None if allowed else NOT_YOURS, show_alert=not allowed)
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
+    await answer_press(query, None if allowed else NOT_YOURS, alert=not allowed)
     if not allowed or circle is None:
         return
     await send_report(

@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update, Voice
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -28,7 +27,7 @@ from bot.context import AppContext, app_context
 from bot.notify import Delivery
 from bot.render import checkins as texts
 from bot.render.circles import NO_CIRCLE_IN_PRIVATE
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
+from bot.render.common import start_button
 from bot.services import checkin_schedules, checkins, circles
 from bot.services.checkin_schedules import Unreadable
 from bot.services.checkins import (
@@ -49,7 +48,15 @@ from bot.services.checkins import (
     VoiceNote,
 )
 from handlers.circle import require_circle
-from handlers.common import asked, command, is_group, is_private, real_sender, typed_text
+from handlers.common import (
+    answer_press,
+    asked,
+    command,
+    is_group,
+    is_private,
+    real_sender,
+    typed_text,
+)
 from storage.models import CheckInKind
 
 log = logging.getLogger(__name__)
@@ -87,14 +94,6 @@ async def _close_other(
     shown = _live(context).get(view.id)
     if shown is not None and shown[1] != keep:
         await app.notifier.edit(shown[0], shown[1], text, None)
-
-
-async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
-    except BadRequest as error:
-        # "query is too old": only the little pop-up is lost; the press was handled.
-        log.info("callback answer failed: %s", error.message)
 
 
 async def _private_please(message: Message, context: Context) -> None:
@@ -194,7 +193,7 @@ def _showing(view: CheckInView) -> tuple[str, InlineKeyboardMarkup | None]:
     return texts.question_text(view), texts.question_keyboard(view)
 
 
-async def _on_answer(
+async def _onanswer_press(
     app: AppContext,
     context: Context,
     query: CallbackQuery,
@@ -205,14 +204,14 @@ async def _on_answer(
     view = result.check_in
     match result.outcome:
         case Outcome.NOT_YOURS:
-            await _answer(query, texts.NOT_YOURS, alert=True)
+            await answer_press(query, texts.NOT_YOURS, alert=True)
             return
         case Outcome.GONE:
-            await _answer(query, texts.GONE, alert=True)
+            await answer_press(query, texts.GONE, alert=True)
             await app.notifier.edit(chat_id, message_id, texts.GONE, None)
             return
         case Outcome.ABANDONED:
-            await _answer(query, texts.ABANDONED, alert=True)
+            await answer_press(query, texts.ABANDONED, alert=True)
             await app.notifier.edit(chat_id, message_id, texts.ABANDONED_SETTLED, None)
             return
         case Outcome.FINISHED:
@@ -220,13 +219,13 @@ async def _on_answer(
             # an older copy of the check-in is closed.
             shown = _live(context).get(view.id) if view is not None else None
             if shown is not None and shown[1] != message_id:
-                await _answer(query, texts.FINISHED)
+                await answer_press(query, texts.FINISHED)
                 await app.notifier.edit(chat_id, message_id, texts.FINISHED_SETTLED, None)
             else:
-                await _answer(query, texts.ALREADY_SAVED)
+                await answer_press(query, texts.ALREADY_SAVED)
             return
     assert view is not None
-    await _answer(query, texts.ALREADY_SAVED if result.outcome == Outcome.ALREADY else None)
+    await answer_press(query, texts.ALREADY_SAVED if result.outcome == Outcome.ALREADY else None)
     await _close_other(app, context, view, message_id, texts.CARRIED_ON)
     text, keyboard = _showing(view)
     await app.notifier.edit(chat_id, message_id, text, keyboard)
@@ -241,7 +240,7 @@ async def check_in_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(button, CheckInButton) or user is None or message is None:
-        await _answer(query, texts.GONE)
+        await answer_press(query, texts.GONE)
         return
     app = app_context(context)
     now = app.clock.now()
@@ -252,19 +251,19 @@ async def check_in_button(update: Update, context: Context) -> None:
     ):
         given = _given(button)
         if given is None:
-            await _answer(query, texts.GONE)
+            await answer_press(query, texts.GONE)
             return
         result = await checkins.answer(app.sm, user.id, button.check_in_id, given, now)
-        await _on_answer(app, context, query, chat_id, message_id, result)
+        await _onanswer_press(app, context, query, chat_id, message_id, result)
         return
     if button.action == CheckInAction.PRIVATE:
         kept = await checkins.keep_private(app.sm, user.id, button.check_in_id)
         if kept is None:
-            await _answer(query, texts.GONE)
+            await answer_press(query, texts.GONE)
         elif kept.shared:
-            await _answer(query, texts.ALREADY_SHARED, alert=True)
+            await answer_press(query, texts.ALREADY_SHARED, alert=True)
         else:
-            await _answer(query)
+            await answer_press(query)
             await app.notifier.edit(chat_id, message_id, texts.kept_private_text(kept), None)
         return
     await _on_share_button(app, query, user.id, button, chat_id, message_id)
@@ -300,11 +299,11 @@ async def _on_share_button(
     sharing = await checkins.may_share(app.sm, user_id, check_in_id, now)
     view = sharing.check_in
     if sharing.outcome != ShareOutcome.READY or view is None:
-        await _answer(query, _share_refusal(sharing.outcome), alert=True)
+        await answer_press(query, _share_refusal(sharing.outcome), alert=True)
         return
     match button.action:
         case CheckInAction.SHARE:
-            await _answer(query)
+            await answer_press(query)
             await app.notifier.edit(
                 chat_id,
                 message_id,
@@ -313,7 +312,7 @@ async def _on_share_button(
             )
         case CheckInAction.OWN:
             await checkins.write_own_line(app.sm, user_id, check_in_id, now)
-            await _answer(query)
+            await answer_press(query)
             await app.notifier.edit(
                 chat_id,
                 message_id,
@@ -324,7 +323,7 @@ async def _on_share_button(
             try:
                 line = Line(button.value)
             except ValueError:
-                await _answer(query, texts.GONE)
+                await answer_press(query, texts.GONE)
                 return
             posted = checkins.line_text(line, view.name)
             await _share(app, query, user_id, sharing, posted, chat_id, message_id)
@@ -332,12 +331,12 @@ async def _on_share_button(
             quoted = _line_in(query.message) if isinstance(query.message, Message) else None
             own = checkins.check_line(quoted or "")
             if isinstance(own, LineProblem):
-                await _answer(query, texts.READ_AGAIN, alert=True)
+                await answer_press(query, texts.READ_AGAIN, alert=True)
                 return
             posted = checkins.own_line_text(own, view.name)
             await _share(app, query, user_id, sharing, posted, chat_id, message_id)
         case _:
-            await _answer(query, texts.GONE)
+            await answer_press(query, texts.GONE)
 
 
 async def _share(
@@ -354,14 +353,14 @@ async def _share(
     check_in_id = sharing.check_in.id
     taken = await checkins.mark_shared(app.sm, user_id, check_in_id, posted, app.clock.now())
     if taken.outcome != ShareOutcome.READY:
-        await _answer(query, _share_refusal(taken.outcome), alert=True)
+        await answer_press(query, _share_refusal(taken.outcome), alert=True)
         return
     delivery, _sent = await app.notifier.group_delivery(sharing.chat_id, texts.group_line(posted))
     if delivery != Delivery.SENT:
         await checkins.unmark_shared(app.sm, check_in_id, posted)
-        await _answer(query, texts.GROUP_FAILED, alert=True)
+        await answer_press(query, texts.GROUP_FAILED, alert=True)
         return
-    await _answer(query, texts.SENT)
+    await answer_press(query, texts.SENT)
     await app.notifier.edit(
         chat_id, message_id, texts.shared_text(sharing.check_in, posted, sharing.group_title), None
     )

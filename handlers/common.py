@@ -7,11 +7,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, filters
 
 from bot.people import PersonInfo
+from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +92,24 @@ def typed_text(message: Message) -> str | None:
 BUTTON_GONE = "This button no longer works."
 
 
+async def answer_press(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press, so the button stops spinning: a little pop-up with the text
+    (an alert the person must close, if `alert`), or nothing to read."""
+    try:
+        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
+    except BadRequest as error:
+        # "query is too old": the person pressed long ago (or during a restart). The press
+        # itself has been handled; only the little pop-up is lost.
+        log.info("callback answer failed: %s", error.message)
+
+
 async def stale_button(update: Update, _context: Any) -> None:
     """A press no feature took (an old button, another bot's, data a client made up): a kind
     answer, so the button stops spinning."""
     query = update.callback_query
     if query is None:
         return
-    try:
-        await query.answer(BUTTON_GONE)
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
+    await answer_press(query, BUTTON_GONE)
 
 
 def stale_buttons() -> CallbackQueryHandler[Any, None]:
@@ -126,10 +135,7 @@ async def refuse_buttons_not_on_their_message(update: Update, _context: Any) -> 
     if _offered_on(query.message, query.data or ""):
         return
     log.info("a press with data not on its message was refused")
-    try:
-        await query.answer(BUTTON_GONE)
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
+    await answer_press(query, BUTTON_GONE)
     raise ApplicationHandlerStop
 
 

@@ -17,12 +17,11 @@ from bot.callbacks import DataAction, DataButton, decode, is_data_button
 from bot.context import AppContext, app_context
 from bot.render import circles as circle_texts
 from bot.render import data_rights as texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import data_rights as service
 from bot.services.data_rights import DeleteOutcome, ForgetOutcome, Forgotten
 from handlers.cards import refresh_card
 from handlers.circle import circle_of_update
-from handlers.common import asked, command, is_group, real_sender
+from handlers.common import answer_press, asked, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +118,6 @@ async def delete_circle_command(update: Update, context: Context) -> None:
 # --- the confirmation buttons ------------------------------------------------------------
 
 
-async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
-    except BadRequest as error:
-        # "query is too old": only the little pop-up is lost; the press was handled.
-        log.info("callback answer failed: %s", error.message)
-
-
 async def _settle(app: AppContext, message: Message, text: str) -> None:
     """The question is answered: its buttons go, so nothing is left to tap by mistake."""
     await app.notifier.edit(message.chat.id, message.message_id, text, None)
@@ -151,11 +142,11 @@ async def _after_forgetting(app: AppContext, forgotten: Forgotten) -> None:
 async def _forget(app: AppContext, query: CallbackQuery, message: Message, user_id: int) -> None:
     forgotten = await service.forget(app.sm, user_id, app.clock.now())
     if forgotten.outcome == ForgetOutcome.SUPPORTED_PERSON:
-        await _answer(query)
+        await answer_press(query)
         plan = await service.forget_plan(app.sm, user_id)
         await _settle(app, message, texts.supported_person_text(plan.supported_in))
         return
-    await _answer(query, "Done ✓")
+    await answer_press(query, "Done ✓")
     await _settle(app, message, texts.forgotten_text(len(forgotten.reopened)))
     await _after_forgetting(app, forgotten)
 
@@ -166,12 +157,12 @@ async def _delete(
     deleted = await service.delete_circle(app.sm, circle_id, user_id)
     match deleted.outcome:
         case DeleteOutcome.GONE:
-            await _answer(query, texts.ALREADY_DELETED)
+            await answer_press(query, texts.ALREADY_DELETED)
             await _settle(app, message, texts.ALREADY_DELETED)
         case DeleteOutcome.NOT_ALLOWED:
-            await _answer(query, texts.DELETE_NOT_ALLOWED, alert=True)
+            await answer_press(query, texts.DELETE_NOT_ALLOWED, alert=True)
         case DeleteOutcome.DELETED:
-            await _answer(query, "Deleted ✓")
+            await answer_press(query, "Deleted ✓")
             await _settle(app, message, texts.deleted_text(deleted.title, deleted.kept_reminders))
             if deleted.chat_id is not None:
                 # Best effort: a group that removed the bot just doesn't hear it.
@@ -188,19 +179,19 @@ async def data_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(pressed, DataButton) or user is None or not isinstance(message, Message):
-        await _answer(query, texts.BUTTON_GONE)
+        await answer_press(query, texts.BUTTON_GONE)
         return
     app = app_context(context)
     match pressed.action:
         case DataAction.FORGET | DataAction.KEEP_ME if pressed.target_id != user.id:
-            await _answer(query, texts.NOT_YOUR_BUTTON, alert=True)
+            await answer_press(query, texts.NOT_YOUR_BUTTON, alert=True)
         case DataAction.KEEP_ME:
-            await _answer(query)
+            await answer_press(query)
             await _settle(app, message, texts.KEPT_ME)
         case DataAction.FORGET:
             await _forget(app, query, message, user.id)
         case DataAction.KEEP_CIRCLE:
-            await _answer(query)
+            await answer_press(query)
             await _settle(app, message, texts.KEPT_CIRCLE)
         case DataAction.DELETE:
             await _delete(app, query, message, pressed.target_id, user.id)

@@ -8,7 +8,6 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import NeedAction, NeedButton, Origin, decode, is_need_button
@@ -19,7 +18,7 @@ from bot.places import read_places
 from bot.render import circles as circle_texts
 from bot.render import needs as texts
 from bot.render import scheduled as scheduled_texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
+from bot.render.common import start_button
 from bot.services import circles
 from bot.services import needs as service
 from bot.services import prefs as prefs_service
@@ -29,7 +28,7 @@ from bot.timeparse import WhenError, parse_when, split_need_text
 from handlers import need_wizard, observations, series, thanks
 from handlers.cards import publish, refresh_card
 from handlers.circle import asked_in_circle, require_circle
-from handlers.common import ANONYMOUS_REPLY, command, is_group, real_sender
+from handlers.common import ANONYMOUS_REPLY, answer_press, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -166,15 +165,6 @@ async def mine(update: Update, context: Context) -> None:
     )
 
 
-async def _answer(query: CallbackQuery, text: str, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT), show_alert=alert)
-    except BadRequest as error:
-        # "query is too old": the person pressed long ago (or during a restart). The action
-        # itself has been handled; only the little pop-up is lost.
-        log.info("callback answer failed: %s", error.message)
-
-
 async def _refresh_origin(
     app: AppContext, query: CallbackQuery, button: NeedButton, card: NeedCard, user_id: int
 ) -> None:
@@ -208,7 +198,7 @@ async def need_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(button, NeedButton) or user is None or message is None:
-        await _answer(query, "This button no longer works. Try /board for the current needs.")
+        await answer_press(query, "This button no longer works. Try /board for the current needs.")
         return
     app = app_context(context)
     now = app.clock.now()
@@ -235,7 +225,7 @@ async def need_button(update: Update, context: Context) -> None:
     card = change.card
     if change.refusal is not None or card is None:
         assert change.refusal is not None
-        await _answer(query, texts.refusal_text(change.refusal, card), alert=True)
+        await answer_press(query, texts.refusal_text(change.refusal, card), alert=True)
         if card is not None and change.refusal not in (Refusal.OTHER_CIRCLE, Refusal.NOT_FOUND):
             # The person pressed on an out-of-date card or list: bring it up to date.
             await refresh_card(app, card)
@@ -244,7 +234,7 @@ async def need_button(update: Update, context: Context) -> None:
     action = button.action
     if action == NeedAction.BACKUP and user.id not in card.backup_ids:
         action = NeedAction.UNBACKUP  # the backup pressed again: they stepped down
-    await _answer(query, _CONFIRMATIONS[action])
+    await answer_press(query, _CONFIRMATIONS[action])
     await refresh_card(app, card)
     await _refresh_origin(app, query, button, card, user.id)
     await _tell_people(app, context, action, change, user.id, user.first_name, now)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.callbacks import ObservationButton, ObservationChoice, decode, is_observation_button
@@ -16,7 +16,7 @@ from bot.context import AppContext, app_context
 from bot.render import observations as texts
 from bot.services import observations as service
 from bot.services.circles import CircleView
-from handlers.common import Asked, is_group, real_sender, typed_text
+from handlers.common import Asked, answer_press, is_group, real_sender, typed_text
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,6 @@ async def reply(update: Update, context: Context) -> None:
     await message.reply_text(texts.thanks(noticed.patient_name))
 
 
-async def _answer(query: CallbackQuery, text: str, alert: bool = False) -> None:
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
-
-
 async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -88,16 +81,16 @@ async def button(update: Update, context: Context) -> None:
     app = app_context(context)
     if pressed.choice == ObservationChoice.SKIP:
         await service.skip(app.sm, pressed.observation_id, user.id)
-        await _answer(query, texts.SKIPPED)
+        await answer_press(query, texts.SKIPPED)
         if isinstance(message, Message):
             await app.notifier.edit(message.chat.id, message.message_id, texts.SKIPPED, None)
         return
     in_report = pressed.choice == ObservationChoice.REPORT
     noticed = await service.choose(app.sm, pressed.observation_id, user.id, in_report)
     if noticed is None:
-        await _answer(query, texts.NOT_YOURS, alert=True)
+        await answer_press(query, texts.NOT_YOURS, alert=True)
         return
-    await _answer(query, "Saved ✓")
+    await answer_press(query, "Saved ✓")
     if isinstance(message, Message):
         await app.notifier.edit(
             message.chat.id,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import QuestionAction, QuestionButton, decode, is_question_button
@@ -15,13 +14,13 @@ from bot.context import app_context
 from bot.notify import Delivery
 from bot.render import circles as circle_texts
 from bot.render import questions as texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten, start_button
+from bot.render.common import start_button
 from bot.services import circles
 from bot.services import questions as service
 from bot.services.permissions import Action, may
 from bot.services.questions import Outcome, Problem
 from handlers.circle import asked_in_circle
-from handlers.common import command, is_group, real_sender
+from handlers.common import answer_press, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +103,6 @@ async def list_questions(update: Update, context: Context) -> None:
         )
 
 
-async def _answer(query: CallbackQuery, text: str | None, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
-    except BadRequest as error:
-        # "query is too old": only the little pop-up is lost; the press was handled.
-        log.info("callback answer failed: %s", error.message)
-
-
 _SAID = {
     (QuestionAction.ANSWERED, Outcome.DONE): texts.MARKED,
     (QuestionAction.ANSWERED, Outcome.ALREADY): texts.ALREADY_ANSWERED,
@@ -128,7 +119,7 @@ async def question_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(button, QuestionButton) or user is None or not isinstance(message, Message):
-        await _answer(query, texts.BUTTON_GONE)
+        await answer_press(query, texts.BUTTON_GONE)
         return
     app = app_context(context)
     match button.action:
@@ -148,9 +139,9 @@ async def question_button(update: Update, context: Context) -> None:
             if result.outcome == Outcome.NOT_ALLOWED
             else texts.BUTTON_GONE
         )
-        await _answer(query, refusal, alert=True)
+        await answer_press(query, refusal, alert=True)
         return
-    await _answer(query, _SAID.get((button.action, result.outcome)))
+    await answer_press(query, _SAID.get((button.action, result.outcome)))
     text, keyboard = texts.list_message(shown)
     await app.notifier.edit(message.chat.id, message.message_id, text, keyboard)
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import ReminderButton, decode, is_reminder_button
@@ -22,7 +21,7 @@ from bot.services import circles, reminders
 from bot.services.circles import CircleView
 from bot.timeparse import Precision, When, WhenError, local_to_utc, split_need_text
 from handlers.circle import circle_of_update
-from handlers.common import asked, command, is_group, real_sender
+from handlers.common import answer_press, asked, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +156,9 @@ async def reminder_button(update: Update, context: Context) -> None:
         return
     app = app_context(context)
     cancelled = await reminders.cancel_personal(app.sm, user.id, button.reminder_id)
-    try:
-        await query.answer("Cancelled." if cancelled else "That one was already sent or cancelled.")
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
+    await answer_press(
+        query, "Cancelled." if cancelled else "That one was already sent or cancelled."
+    )
     message = query.message
     if isinstance(message, Message):
         tz = _zone(app, await circle_of_update(update, context))

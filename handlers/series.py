@@ -9,7 +9,6 @@ from typing import Any
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot import series_cards
@@ -20,7 +19,6 @@ from bot.notify import Delivery
 from bot.places import read_places
 from bot.render import needs as need_texts
 from bot.render import series as texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.series_rules import SeriesProblem, falls_on, parse_series_text
 from bot.services import needs as need_service
 from bot.services import series as service
@@ -29,7 +27,7 @@ from bot.services.series import SeriesChange, SeriesView
 from bot.timeparse import WhenError, parse_when
 from handlers.cards import refresh_card
 from handlers.circle import asked_in_circle
-from handlers.common import command, is_group, real_sender
+from handlers.common import answer_press, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +86,6 @@ async def post_from_text(update: Update, context: Context, circle: CircleView, t
     return True
 
 
-async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
-
-
 async def _after_changes(app: AppContext, change: SeriesChange) -> None:
     for need_change in change.changes:
         if need_change.card is not None:
@@ -106,7 +97,7 @@ async def _take_all(
 ) -> None:
     view = change.view
     assert view is not None
-    await _answer(query, "Thank you! Every date is yours 💛")
+    await answer_press(query, "Thank you! Every date is yours 💛")
     await _after_changes(app, change)
     now = app.clock.now()
     claimed = [c.card.occurs_on for c in change.changes if c.card and c.card.occurs_on]
@@ -126,7 +117,7 @@ async def _release_all(
 ) -> None:
     view = change.view
     assert view is not None
-    await _answer(query, "Given back — thank you for all you did.")
+    await answer_press(query, "Given back — thank you for all you did.")
     message = query.message
     if message is not None:
         await app.notifier.edit(
@@ -146,7 +137,7 @@ async def _stopped(
 ) -> None:
     view = change.view
     assert view is not None
-    await _answer(query, "Stopped.")
+    await answer_press(query, "Stopped.")
     now = app.clock.now()
     told: set[int] = set()
     for need_change in change.changes:
@@ -179,7 +170,9 @@ async def series_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(button, SeriesButton) or user is None or message is None:
-        await _answer(query, "This button no longer works. Send /series to see the series now.")
+        await answer_press(
+            query, "This button no longer works. Send /series to see the series now."
+        )
         return
     app = app_context(context)
     now = app.clock.now()
@@ -198,7 +191,7 @@ async def series_button(update: Update, context: Context) -> None:
         case SeriesAction.STOP:
             change = await service.may_stop(app.sm, sid, user.id, chat.id, private, now)
             if change.ok and change.view is not None:
-                await _answer(query)
+                await answer_press(query)
                 question = texts.stop_question(change.view, now)
                 keyboard = texts.stop_keyboard(change.view)
                 if private:
@@ -215,12 +208,12 @@ async def series_button(update: Update, context: Context) -> None:
         case SeriesAction.STOP_NO:
             change = await service.may_stop(app.sm, sid, user.id, chat.id, private, now)
             if change.ok and change.view is not None:
-                await _answer(query, "Kept.")
+                await answer_press(query, "Kept.")
                 await app.notifier.edit(
                     chat.id, message.message_id, texts.kept_text(change.view), None
                 )
     if change.refusal is not None:
-        await _answer(query, texts.refusal_text(change.refusal, change.view, now), alert=True)
+        await answer_press(query, texts.refusal_text(change.refusal, change.view, now), alert=True)
         return
     await app.scheduler.wake()
 

@@ -6,21 +6,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import SettingsButton, decode, is_settings_button
 from bot.context import app_context
 from bot.render import settings as texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import settings as service
 from bot.services.permissions import Place
 from bot.services.settings import Choice, Outcome, Setting, Unreadable
 from handlers import observations
 from handlers.circle import require_circle
-from handlers.common import ANONYMOUS_REPLY, asked, command, is_group, real_sender
+from handlers.common import ANONYMOUS_REPLY, answer_press, asked, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +96,6 @@ async def settings_command(update: Update, context: Context) -> None:
     )
 
 
-async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
-    except BadRequest as error:
-        # "query is too old": only the little pop-up is lost; the press was handled.
-        log.info("callback answer failed: %s", error.message)
-
-
 async def settings_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -115,7 +105,7 @@ async def settings_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if press is None or user is None or message is None:
-        await _answer(query, texts.BUTTON_GONE)
+        await answer_press(query, texts.BUTTON_GONE)
         return
     app = app_context(context)
     place = Place(message.chat.id, private=not is_group(message.chat))
@@ -128,16 +118,16 @@ async def settings_button(update: Update, context: Context) -> None:
         )
     settings = result.settings
     if result.outcome == Outcome.OTHER_CIRCLE or settings is None:
-        await _answer(query, texts.OTHER_CIRCLE, alert=True)
+        await answer_press(query, texts.OTHER_CIRCLE, alert=True)
         return
     if result.outcome == Outcome.NOT_ALLOWED:
-        await _answer(query, texts.not_allowed(settings.patient_name), alert=True)
+        await answer_press(query, texts.not_allowed(settings.patient_name), alert=True)
         return
     if choice is not None:
-        await _answer(query, texts.SAVED)
+        await answer_press(query, texts.SAVED)
         await app.scheduler.wake()
     else:
-        await _answer(query)
+        await answer_press(query)
     if press.setting is not None and choice is None:
         text = texts.choices_text(settings, press.setting)
         keyboard = texts.choices_keyboard(press.circle_id, press.setting)

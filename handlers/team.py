@@ -6,21 +6,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import TeamAction, TeamButton, decode, is_team_button
 from bot.context import app_context
 from bot.render import team as texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import circles
 from bot.services import team as service
 from bot.services.permissions import Action, Place, may
 from bot.services.team import Add, Edit, Outcome, Remove, Show, Unreadable
 from handlers.circle import asked_in_circle
-from handlers.common import command, is_group, real_sender
+from handlers.common import answer_press, command, is_group, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +86,6 @@ async def team(update: Update, context: Context) -> None:
             )
 
 
-async def _answer(query: CallbackQuery, text: str | None, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT) if text else None, show_alert=alert)
-    except BadRequest as error:
-        # "query is too old": only the little pop-up is lost; the press was handled.
-        log.info("callback answer failed: %s", error.message)
-
-
 async def team_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -104,7 +94,7 @@ async def team_button(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(button, TeamButton) or user is None or not isinstance(message, Message):
-        await _answer(query, texts.BUTTON_GONE)
+        await answer_press(query, texts.BUTTON_GONE)
         return
     app = app_context(context)
     place = Place(message.chat.id, private=not is_group(message.chat))
@@ -114,21 +104,21 @@ async def team_button(update: Update, context: Context) -> None:
     contact = result.contact
     match result.outcome:
         case Outcome.NOT_ALLOWED if result.team is not None:
-            await _answer(query, texts.not_allowed(result.team.patient_name), alert=True)
+            await answer_press(query, texts.not_allowed(result.team.patient_name), alert=True)
         case Outcome.ELSEWHERE:
-            await _answer(query, texts.OTHER_CIRCLE, alert=True)
+            await answer_press(query, texts.OTHER_CIRCLE, alert=True)
         case Outcome.REMOVED if contact is not None:
-            await _answer(query, "Removed ✓")
+            await answer_press(query, "Removed ✓")
             await app.notifier.edit(
                 message.chat.id, message.message_id, texts.removed_text(contact), None
             )
         case Outcome.KEPT if contact is not None:
-            await _answer(query, "Kept ✓")
+            await answer_press(query, "Kept ✓")
             await app.notifier.edit(
                 message.chat.id, message.message_id, texts.kept_text(contact), None
             )
         case _:
-            await _answer(query, texts.ALREADY_GONE)
+            await answer_press(query, texts.ALREADY_GONE)
             await app.notifier.edit(message.chat.id, message.message_id, texts.ALREADY_GONE, None)
 
 

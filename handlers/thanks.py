@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import ThanksButton, decode, is_thanks_button
@@ -14,11 +13,10 @@ from bot.context import app_context
 from bot.notify import Delivery
 from bot.render import needs as need_texts
 from bot.render import thanks as texts
-from bot.render.common import CALLBACK_ANSWER_LIMIT, shorten
 from bot.services import thanks as service
 from bot.services.needs import NeedCard
 from bot.services.thanks import ThanksOutcome
-from handlers.common import BUTTON_GONE, real_sender
+from handlers.common import BUTTON_GONE, answer_press, real_sender
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +28,6 @@ def keyboard(card: NeedCard) -> InlineKeyboardMarkup | None:
     return texts.keyboard(card)
 
 
-async def _answer(query: CallbackQuery, text: str, alert: bool = False) -> None:
-    try:
-        await query.answer(shorten(text, CALLBACK_ANSWER_LIMIT), show_alert=alert)
-    except BadRequest as error:
-        log.info("callback answer failed: %s", error.message)
-
-
 async def say_thanks(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -45,14 +36,14 @@ async def say_thanks(update: Update, context: Context) -> None:
     user = real_sender(update)
     message = query.message
     if not isinstance(button, ThanksButton) or user is None or message is None:
-        await _answer(query, BUTTON_GONE)
+        await answer_press(query, BUTTON_GONE)
         return
     app = app_context(context)
     now = app.clock.now()
     result = await service.mark(app.sm, button.need_id, user.id, now)
     card = result.card
     if result.outcome != ThanksOutcome.MARKED or card is None:
-        await _answer(query, texts.answer(result.outcome, card), alert=False)
+        await answer_press(query, texts.answer(result.outcome, card), alert=False)
         if result.outcome == ThanksOutcome.ALREADY and card is not None:
             # An old notice still showing the button: show it was sent.
             await app.notifier.edit(
@@ -69,9 +60,9 @@ async def say_thanks(update: Update, context: Context) -> None:
         # Not said: it can be tried again, and the button stays.
         assert result.marked_at is not None
         await service.unmark(app.sm, card.id, result.marked_at)
-        await _answer(query, texts.GROUP_UNREACHABLE, alert=True)
+        await answer_press(query, texts.GROUP_UNREACHABLE, alert=True)
         return
-    await _answer(query, texts.answer(ThanksOutcome.MARKED, card))
+    await answer_press(query, texts.answer(ThanksOutcome.MARKED, card))
     await app.notifier.edit(
         message.chat.id,
         message.message_id,
