@@ -41,7 +41,7 @@ from bot.timeparse import (
     part_of_day_when,
 )
 from handlers.cards import publish
-from handlers.common import command, is_group, real_sender, typed_text
+from handlers.common import answer_press, command, is_group, real_sender, typed_text
 from storage.models import NeedStatus
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -129,20 +129,20 @@ async def wizard_button(update: Update, context: Context) -> None:
     assert isinstance(button, WizardButton)
     message = query.message
     if _owner_of(message, user.id) != user.id:
-        await query.answer(texts.NOT_YOURS, show_alert=True)
+        await answer_press(query, texts.NOT_YOURS, alert=True)
         return
     app = app_context(context)
     draft = await drafts.current(app.sm, message.chat.id, user.id)
     if draft is None:
-        await query.answer(texts.EXPIRED, show_alert=True)
+        await answer_press(query, texts.EXPIRED, alert=True)
         await _settle(query, texts.EXPIRED)
         return
     circle = await circles.circle_by_id(app.sm, draft.circle_id)
     if circle is None:
         await drafts.discard(app.sm, message.chat.id, user.id)
-        await query.answer(texts.EXPIRED, show_alert=True)
+        await answer_press(query, texts.EXPIRED, alert=True)
         return
-    await query.answer()
+    await answer_press(query)
     await _on_button(app, query, message, user, draft, circle, button)
 
 
