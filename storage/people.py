@@ -68,6 +68,17 @@ async def people_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[i
     return {person.user_id: person for person in rows}
 
 
+async def join_by_pressing(
+    session: AsyncSession, circle_id: int, user_id: int, role: Role | None, now: datetime
+) -> Role:
+    """Pressing a button in the group makes a person a member, as writing there does: their
+    role, after adding them as a member if they had none."""
+    if role is not None:
+        return role
+    await ensure_membership(session, circle_id, user_id, now)
+    return Role.MEMBER
+
+
 async def ensure_membership(
     session: AsyncSession, circle_id: int, user_id: int, now: datetime, role: Role = Role.MEMBER
 ) -> None:

@@ -294,11 +294,8 @@ async def claim(
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
-        if role is None:
-            # Pressing in the group makes a person a member, like writing there does.
-            assert circle.id is not None
-            await people.ensure_membership(session, circle.id, actor_id, now)
-            role = Role.MEMBER
+        assert circle.id is not None
+        role = await people.join_by_pressing(session, circle.id, actor_id, role, now)
         if not may(role, Action.CLAIM):
             return NeedChange(await _card(session, need, circle), Refusal.OWN_NEED)
         helped_before = await store.has_claimed_before(session, need.circle_id, actor_id)
@@ -558,10 +555,8 @@ async def backup(
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
-        if role is None:
-            assert circle.id is not None
-            await people.ensure_membership(session, circle.id, actor_id, now)
-            role = Role.MEMBER
+        assert circle.id is not None
+        role = await people.join_by_pressing(session, circle.id, actor_id, role, now)
         card = await _card(session, need, circle)
         refusal = _closed_refusal(need)
         if refusal is None and actor_id in card.helper_ids:

@@ -455,10 +455,8 @@ async def take_all(
         if isinstance(loaded, SeriesRefusal):
             return SeriesChange(None, loaded)
         series, circle, role = loaded
-        if role is None:
-            assert circle.id is not None
-            await people.ensure_membership(session, circle.id, actor_id, now)
-            role = Role.MEMBER
+        assert circle.id is not None
+        role = await people.join_by_pressing(session, circle.id, actor_id, role, now)
         view_now = await _view(session, series, circle, now)
         if not may(role, Action.CLAIM):
             return SeriesChange(view_now, SeriesRefusal.OWN_NEED)
