@@ -127,6 +127,20 @@ async def _release_all(
     await app.notifier.to_person(view.patient_id, texts.gave_back_to_patient(view, name))
 
 
+async def _show_cancelled_dates(app: AppContext, change: SeriesChange, actor_id: int) -> None:
+    """Each date the change cancelled: its card shows it, and whoever had taken it is told
+    (unless they did it themselves)."""
+    now = app.clock.now()
+    for need_change in change.changes:
+        card = need_change.card
+        if card is None:
+            continue
+        await refresh_card(app, card)
+        helper = need_change.previous_claimer_id
+        if helper is not None and helper != actor_id:
+            await app.notifier.to_person(helper, need_texts.cancelled_notice_to_helper(card, now))
+
+
 async def _stopped(
     app: AppContext,
     query: CallbackQuery,
@@ -138,17 +152,7 @@ async def _stopped(
     view = change.view
     assert view is not None
     await answer_press(query, "Stopped.")
-    now = app.clock.now()
-    told: set[int] = set()
-    for need_change in change.changes:
-        card = need_change.card
-        if card is None:
-            continue
-        await refresh_card(app, card)
-        helper = need_change.previous_claimer_id
-        if helper is not None and helper != user_id:
-            await app.notifier.to_person(helper, need_texts.cancelled_notice_to_helper(card, now))
-            told.add(helper)
+    await _show_cancelled_dates(app, change, user_id)
     text = texts.stopped_text(view, name, len(change.changes))
     message = query.message
     if message is not None:
@@ -282,14 +286,7 @@ async def series_command(update: Update, context: Context) -> None:
         assert change.refusal is not None
         await message.reply_text(texts.refusal_text(change.refusal, change.view, now))
         return
-    for need_change in change.changes:
-        card = need_change.card
-        if card is None:
-            continue
-        await refresh_card(app, card)
-        helper = need_change.previous_claimer_id
-        if helper is not None and helper != user.id:
-            await app.notifier.to_person(helper, need_texts.cancelled_notice_to_helper(card, now))
+    await _show_cancelled_dates(app, change, user.id)
     await message.reply_text(texts.skipped_text(change.view, day, now), parse_mode=ParseMode.HTML)
     await app.scheduler.wake()
 
