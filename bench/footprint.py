@@ -27,8 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.scheduler import TOKEN, FillPlan, database, fill
-from bot.settings import async_database_url
+from bench.scheduler import TOKEN, FillPlan, add_database_url_option, database, fill
 from storage.db import create_engine, migrate
 from tests.fake_telegram import FakeTelegram, FakeTelegramHTTPServer
 
@@ -184,15 +183,8 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument("--circles", type=int, default=10_000, help="default 10000")
     parser.add_argument("--future", type=int, default=100_000, help="default 100000")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="a PostgreSQL server (a scratch database is made there and dropped); "
-        "default: a temporary SQLite file",
-    )
+    add_database_url_option(parser)
     args = parser.parse_args()
-    if args.database_url is not None:
-        args.database_url = async_database_url(args.database_url)
     if args.circles < 1 or args.future < 1:
         parser.error("--circles and --future must be at least 1")
     return args

@@ -59,6 +59,7 @@ from bench.scheduler import (
     _insert_returning_ids,
     _make_circles,
     _message,
+    add_database_url_option,
     database,
     group_of,
     helper_of,
@@ -66,7 +67,7 @@ from bench.scheduler import (
 )
 from bot.app import build_application
 from bot.clock import ManualClock
-from bot.settings import Settings, async_database_url
+from bot.settings import Settings
 from storage.db import create_engine, migrate, session_maker
 from storage.models import Circle, MessageKind, Need, NeedHelper, NeedStatus, ScheduledMessage
 from tests.fake_telegram import FakeRequest, FakeTelegram
@@ -479,15 +480,8 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="print the N costliest functions"
     )
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="a PostgreSQL server (a scratch database is made there and dropped); "
-        "default: a temporary SQLite file",
-    )
+    add_database_url_option(parser)
     args = parser.parse_args()
-    if args.database_url is not None:
-        args.database_url = async_database_url(args.database_url)
     if args.circles < 1 or args.needs < 0 or args.rounds < 1 or args.rounds > args.circles:
         parser.error("--circles and --rounds at least 1, --rounds at most --circles")
     return args

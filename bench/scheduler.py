@@ -558,6 +558,17 @@ class Bench:
 # ---------------------------------------------------------------------- database
 
 
+def add_database_url_option(parser: argparse.ArgumentParser) -> None:
+    """--database-url as the benches that fill their own scratch database take it."""
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        type=async_database_url,  # postgresql://… becomes postgresql+asyncpg://…
+        help="a PostgreSQL server (a scratch database is made there and dropped); "
+        "default: a temporary SQLite file",
+    )
+
+
 @asynccontextmanager
 async def database(url: str | None) -> AsyncIterator[str]:
     """A SQLite file in a temporary folder; or the SQLite file given (checked to be new);

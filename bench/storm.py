@@ -44,6 +44,7 @@ from bench.scheduler import (
     _insert_returning_ids,
     _make_circles,
     _message,
+    add_database_url_option,
     database,
     group_of,
     helper_of,
@@ -55,7 +56,7 @@ from bot.context import AppContext
 from bot.delivery import Deliverer
 from bot.pacing import PacingRateLimiter
 from bot.scheduler import RunReport, Scheduler
-from bot.settings import Settings, async_database_url
+from bot.settings import Settings
 from storage.db import create_engine, migrate, session_maker
 from storage.models import (
     Circle,
@@ -327,15 +328,8 @@ def _parse() -> argparse.Namespace:
         "--stop-after", type=float, default=None, help="stop the scheduler after this many s"
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="a PostgreSQL server (a scratch database is made there and dropped); "
-        "default: a temporary SQLite file",
-    )
+    add_database_url_option(parser)
     args = parser.parse_args()
-    if args.database_url is not None:
-        args.database_url = async_database_url(args.database_url)
     if args.chats < 2 or args.messages < args.chats or args.speedup <= 0:
         parser.error("--chats at least 2, --messages at least --chats, --speedup positive")
     return args
