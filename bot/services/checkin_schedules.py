@@ -235,18 +235,7 @@ class ScheduleView:
 
 
 def _rows(planned: Planned | None, circle_id: int, now: datetime) -> list[ScheduledMessage]:
-    if planned is None:
-        return []
-    return [
-        ScheduledMessage(
-            kind=planned.kind,
-            circle_id=circle_id,
-            recipient_id=planned.recipient_id,
-            due_at=planned.due_at,
-            expires_at=planned.expires_at,
-            created_at=now,
-        )
-    ]
+    return [] if planned is None else [planned.row(circle_id, now)]
 
 
 async def _pending(

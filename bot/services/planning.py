@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.timeparse import Precision, When, local_to_utc
-from storage.models import MessageKind, NeedStatus
+from storage.models import MessageKind, NeedStatus, ScheduledMessage
 
 DEFAULT_REMINDER_LEADS = (24 * 60, 2 * 60)
 DEFAULT_NUDGE_LEADS = (48 * 60, 24 * 60)
@@ -46,6 +46,27 @@ class Planned:
     expires_at: datetime
     recipient_id: int | None  # None: the circle's group
     lead: int = 0
+
+    def row(
+        self,
+        circle_id: int | None,
+        now: datetime,
+        *,
+        need_id: int | None = None,
+        text: str | None = None,
+    ) -> ScheduledMessage:
+        """The scheduled message that carries this plan."""
+        return ScheduledMessage(
+            kind=self.kind,
+            circle_id=circle_id,
+            need_id=need_id,
+            recipient_id=self.recipient_id,
+            due_at=self.due_at,
+            expires_at=self.expires_at,
+            lead=self.lead,
+            text=text,
+            created_at=now,
+        )
 
 
 def format_leads(leads: tuple[int, ...]) -> str:

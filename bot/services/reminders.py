@@ -48,20 +48,7 @@ def _rows(
     now: datetime,
     text: str | None = None,
 ) -> list[ScheduledMessage]:
-    return [
-        ScheduledMessage(
-            kind=item.kind,
-            circle_id=circle_id,
-            need_id=need_id,
-            recipient_id=item.recipient_id,
-            due_at=item.due_at,
-            expires_at=item.expires_at,
-            lead=item.lead,
-            text=text,
-            created_at=now,
-        )
-        for item in planned
-    ]
+    return [item.row(circle_id, now, need_id=need_id, text=text) for item in planned]
 
 
 def rows_for(

@@ -31,7 +31,6 @@ from storage.models import (
     Need,
     NeedHelper,
     NeedStatus,
-    ScheduledMessage,
 )
 
 SEND_DAY = "mon"
@@ -60,17 +59,6 @@ def next_summary(tz: ZoneInfo, recipient_id: int, after: datetime) -> Planned:
     return Planned(MessageKind.WEEKLY_SUMMARY, due, due + USEFUL_FOR, recipient_id)
 
 
-def _row(planned: Planned, circle_id: int, now: datetime) -> ScheduledMessage:
-    return ScheduledMessage(
-        kind=planned.kind,
-        circle_id=circle_id,
-        recipient_id=planned.recipient_id,
-        due_at=planned.due_at,
-        expires_at=planned.expires_at,
-        created_at=now,
-    )
-
-
 async def ensure_planned(sm: SessionMaker, now: datetime, circle_id: int | None = None) -> int:
     """Every coordinator of every active circle (or of one) has their next summary planned.
     Idempotent: a coordinator whose next one is there (or being sent) gets nothing new."""
@@ -83,7 +71,7 @@ async def ensure_planned(sm: SessionMaker, now: datetime, circle_id: int | None 
             if (circle.id, user_id) in have:
                 continue
             planned = next_summary(ZoneInfo(circle.timezone), user_id, now)
-            session.add(_row(planned, circle.id, now))
+            session.add(planned.row(circle.id, now))
             have.add((circle.id, user_id))
             count += 1
         await session.commit()
