@@ -172,6 +172,16 @@ def _plan_next(session: AsyncSession, series: NeedSeries, circle: Circle, now: d
     if upcoming is None:
         return  # the series has reached its end date
     due = post_at(upcoming, _time(series), ZoneInfo(circle.timezone), circle.series_days_ahead)
+    _plan_post(session, series, circle, due, now)
+
+
+def _post_now(session: AsyncSession, series: NeedSeries, circle: Circle, now: datetime) -> None:
+    _plan_post(session, series, circle, now, now)
+
+
+def _plan_post(
+    session: AsyncSession, series: NeedSeries, circle: Circle, due: datetime, now: datetime
+) -> None:
     session.add(
         ScheduledMessage(
             kind=MessageKind.SERIES_POST,
@@ -180,20 +190,6 @@ def _plan_next(session: AsyncSession, series: NeedSeries, circle: Circle, now: d
             recipient_id=None,
             due_at=due,
             expires_at=max(due, now) + POST_USEFUL_FOR,
-            created_at=now,
-        )
-    )
-
-
-def _post_now(session: AsyncSession, series: NeedSeries, circle: Circle, now: datetime) -> None:
-    session.add(
-        ScheduledMessage(
-            kind=MessageKind.SERIES_POST,
-            circle_id=circle.id,
-            series_id=series.id,
-            recipient_id=None,
-            due_at=now,
-            expires_at=now + POST_USEFUL_FOR,
             created_at=now,
         )
     )
