@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from telegram.ext import CallbackContext
@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.notify import Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.turns import Turns
 from storage.db import SessionMaker
 
 
@@ -21,6 +22,9 @@ class AppContext:
     clock: Clock
     notifier: Notifier
     scheduler: Scheduler
+    # Changes to one need take turns from the change to its card's edit, so the card a
+    # family sees ends on the last change even when two chats press at once.
+    need_turns: Turns = field(default_factory=Turns)
 
 
 def app_context(context: CallbackContext[Any, Any, Any, Any]) -> AppContext:

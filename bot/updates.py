@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import update_scope
 from bot.pacing import replying
+from bot.turns import Turns
 
 AT_ONCE = 32
 # PTB counts its own places before ours are asked for; its count is set out of reach so
@@ -44,35 +44,6 @@ def turn_key(update: object) -> int | None:
     if update.effective_user is not None:
         return update.effective_user.id
     return None
-
-
-class Turns:
-    """One queue per chat: a chat's updates go one after another, first come first served.
-    A chat's lock exists only while one of its updates is in hand or waiting."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
-
-    @property
-    def chats_in_hand(self) -> int:
-        return len(self._locks)
-
-    @asynccontextmanager
-    async def turn(self, key: int | None) -> AsyncIterator[None]:
-        if key is None:
-            yield
-            return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:  # asyncio.Lock wakes its waiters in the order they came
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
 
 
 class UpdateProcessor(BaseUpdateProcessor):

@@ -111,13 +111,14 @@ async def when(update: Update, context: Context) -> None:
     except WhenError as error:
         await message.reply_text(str(error))
         return
-    change = await service.change_time(app.sm, need_id, user.id, chat.id, False, new_when, now)
-    card = change.card
-    if change.refusal is not None or card is None:
-        assert change.refusal is not None
-        await message.reply_text(texts.refusal_text(change.refusal, card))
-        return
-    await refresh_card(app, card)
+    async with app.need_turns.turn(need_id):
+        change = await service.change_time(app.sm, need_id, user.id, chat.id, False, new_when, now)
+        card = change.card
+        if change.refusal is not None or card is None:
+            assert change.refusal is not None
+            await message.reply_text(texts.refusal_text(change.refusal, card))
+            return
+        await refresh_card(app, card)
     await message.reply_text(texts.moved_reply(card, now), parse_mode=ParseMode.HTML)
     # Every helper hears of the new time, with their own reminders; so does a backup.
     told = dict(change.helper_reminders)
@@ -204,41 +205,51 @@ async def need_button(update: Update, context: Context) -> None:
     now = app.clock.now()
     chat = message.chat
     private = not is_group(chat)
-    change: NeedChange
+    # The need's turn lasts from the change to its card's edit: a press from another chat
+    # on the same need waits, so it cannot edit the card first and be overwritten.
+    async with app.need_turns.turn(button.need_id):
+        change = await _change(app, button, user.id, chat.id, private, now)
+        card = change.card
+        if change.refusal is not None:
+            await answer_press(query, texts.refusal_text(change.refusal, card), alert=True)
+            if card is None or change.refusal in (Refusal.OTHER_CIRCLE, Refusal.NOT_FOUND):
+                return
+        else:
+            assert card is not None
+            await answer_press(query, _CONFIRMATIONS[_what_was_done(button, card, user.id)])
+        # After a refusal too: the person pressed on an out-of-date card or list.
+        await refresh_card(app, card)
+    await _refresh_origin(app, query, button, card, user.id)
+    if change.refusal is None:
+        action = _what_was_done(button, card, user.id)
+        await _tell_people(app, context, action, change, user.id, user.first_name, now)
+        await app.scheduler.wake()
+
+
+def _what_was_done(button: NeedButton, card: NeedCard, user_id: int) -> NeedAction:
+    if button.action == NeedAction.BACKUP and user_id not in card.backup_ids:
+        return NeedAction.UNBACKUP  # the backup pressed again: they stepped down
+    return button.action
+
+
+async def _change(
+    app: AppContext, button: NeedButton, user_id: int, chat_id: int, private: bool, now: datetime
+) -> NeedChange:
     match button.action:
         case NeedAction.CLAIM:
-            change = await service.claim(app.sm, button.need_id, user.id, chat.id, private, now)
+            return await service.claim(app.sm, button.need_id, user_id, chat_id, private, now)
         case NeedAction.RELEASE:
-            change = await service.release(app.sm, button.need_id, user.id, chat.id, private, now)
+            return await service.release(app.sm, button.need_id, user_id, chat_id, private, now)
         case NeedAction.DONE:
-            change = await service.mark_done(app.sm, button.need_id, user.id, chat.id, private, now)
+            return await service.mark_done(app.sm, button.need_id, user_id, chat_id, private, now)
         case NeedAction.CANCEL:
-            change = await service.cancel(app.sm, button.need_id, user.id, chat.id, private, now)
+            return await service.cancel(app.sm, button.need_id, user_id, chat_id, private, now)
         case NeedAction.MISSED:
-            change = await service.mark_missed(
-                app.sm, button.need_id, user.id, chat.id, private, now
-            )
+            return await service.mark_missed(app.sm, button.need_id, user_id, chat_id, private, now)
         case NeedAction.BACKUP:
-            change = await service.backup(app.sm, button.need_id, user.id, chat.id, private, now)
+            return await service.backup(app.sm, button.need_id, user_id, chat_id, private, now)
         case NeedAction.UNBACKUP:
-            change = await service.unbackup(app.sm, button.need_id, user.id, chat.id, private, now)
-    card = change.card
-    if change.refusal is not None or card is None:
-        assert change.refusal is not None
-        await answer_press(query, texts.refusal_text(change.refusal, card), alert=True)
-        if card is not None and change.refusal not in (Refusal.OTHER_CIRCLE, Refusal.NOT_FOUND):
-            # The person pressed on an out-of-date card or list: bring it up to date.
-            await refresh_card(app, card)
-            await _refresh_origin(app, query, button, card, user.id)
-        return
-    action = button.action
-    if action == NeedAction.BACKUP and user.id not in card.backup_ids:
-        action = NeedAction.UNBACKUP  # the backup pressed again: they stepped down
-    await answer_press(query, _CONFIRMATIONS[action])
-    await refresh_card(app, card)
-    await _refresh_origin(app, query, button, card, user.id)
-    await _tell_people(app, context, action, change, user.id, user.first_name, now)
-    await app.scheduler.wake()
+            return await service.unbackup(app.sm, button.need_id, user_id, chat_id, private, now)
 
 
 _CONFIRMATIONS = {

@@ -417,3 +417,29 @@ async def test_the_guided_flow_asks_for_several_helpers_too(circle: Circle) -> N
     assert "🙋 1. — still open  2. — still open" in card.text
     need = await _need(circle)
     assert (need.places, need.description) == (2, "move the bed")
+
+
+async def test_places_taken_at_once_in_the_group_and_privately_both_show_on_the_card(
+    circle: Circle,
+) -> None:
+    await circle.set_up(ANNA, BEN, CARL)
+    await circle.say(MARIA, BED)
+    await circle.say_privately(BEN, "/board")
+    board = circle.private(BEN)[-1]
+    card = circle.card("move the bed")
+    anna = circle.fake.user_presses(ANNA.id, card.chat_id, card.message_id, "🙋 I'll do it")
+    ben = circle.fake.user_presses(BEN.id, BEN.id, board.message_id, board.buttons[0][0])
+
+    # Anna's card edit is slow to reach Telegram; Ben presses on his /board meanwhile.
+    held = circle.fake.hold_next("editMessageText", chat_id=card.chat_id)
+    anna_pressing = asyncio.create_task(circle.feed(anna))
+    await asyncio.wait_for(held.reached.wait(), 5)
+    ben_pressing = asyncio.create_task(circle.feed(ben))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    held.release()
+    await asyncio.wait_for(asyncio.gather(anna_pressing, ben_pressing), 5)
+
+    # The card ends on the last change, not on Anna's older one.
+    assert "🙋 Claimed by Anna and Ben" in circle.card("move the bed").text
+    assert (await _need(circle)).taken == 2

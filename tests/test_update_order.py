@@ -144,7 +144,7 @@ async def test_a_burst_from_one_chat_leaves_room_for_the_others(
     processor = app.update_processor
     assert isinstance(processor, UpdateProcessor)
     await settle()
-    assert processor.turns.chats_in_hand == 0  # no queue is kept for a quiet chat
+    assert processor.turns.keys_in_hand == 0  # no queue is kept for a quiet chat
 
 
 async def test_no_more_than_the_places_run_at_once(

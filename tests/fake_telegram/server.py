@@ -97,6 +97,20 @@ class _Failure:
 
 
 @dataclass
+class Hold:
+    """A call kept at Telegram's door until released, to line two updates up the way a
+    race between them would."""
+
+    method: str
+    chat_id: int | None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class StoredMessage:
     message_id: int
     chat_id: int
@@ -274,6 +288,7 @@ class FakeTelegram:
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
         self._commands: dict[tuple[str, int | None, int | None, str], list[JSON]] = {}
         self._failures: list[_Failure] = []
+        self._holds: list[Hold] = []
         self._waiters: list[asyncio.Future[None]] = []
         # Called after every call with (method, params): lets a test act at a precise moment.
         self.observers: list[Callable[[str, JSON], None]] = []
@@ -610,6 +625,25 @@ class FakeTelegram:
             )
         )
 
+    def hold_next(self, method: str, *, chat_id: int | None = None) -> Hold:
+        """The next call of this method (to this chat) waits until the hold is released."""
+        hold = Hold(method, chat_id)
+        self._holds.append(hold)
+        return hold
+
+    async def _wait_if_held(self, method: str, params: JSON) -> None:
+        for hold in self._holds:
+            if hold.method != method:
+                continue
+            if hold.chat_id is not None and self._resolve_chat_id(params.get("chat_id")) != (
+                hold.chat_id
+            ):
+                continue
+            self._holds.remove(hold)
+            hold.reached.set()
+            await hold.released.wait()
+            return
+
     def _take_failure(self, method: str, params: JSON) -> _Failure | None:
         for failure in self._failures:
             if failure.method != method:
@@ -697,6 +731,7 @@ class FakeTelegram:
         """Answer one Bot API call: (HTTP status, Telegram JSON body)."""
         for arrival in self.arrivals:
             arrival(method, params)
+        await self._wait_if_held(method, params)
         status, body = await self._handle(method, dict(params), lenient_scalars)
         self.calls.append(RecordedCall(method, dict(params), status, body))
         for observer in self.observers:
