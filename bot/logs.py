@@ -68,12 +68,10 @@ async def _name_the_circle(update: Update, context: CallbackContext[Any, Any, An
     try:
         async with app_context(context).sm() as session:
             if chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP):
-                circle = await people.circle_by_chat(session, chat.id)
-                circle_id = circle.id if circle is not None else None
+                circle_id = await people.circle_id_of_chat(session, chat.id)
             elif user is not None:
                 # In a private chat the circle is known only if the person is in just one.
-                circles = await people.circles_of(session, user.id)
-                circle_id = circles[0][0].id if len(circles) == 1 else None
+                circle_id = await people.only_circle_id_of(session, user.id)
     except SQLAlchemyError:
         return  # the handlers will meet the same problem and say so
     note_circle(circle_id)

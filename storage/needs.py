@@ -23,6 +23,7 @@ from storage.models import (
     Role,
     ScheduledMessage,
 )
+from storage.people import insert_on_conflict
 
 
 async def add_need(session: AsyncSession, need: Need) -> Need:
@@ -93,17 +94,22 @@ def _first_helper(need_id: int) -> Any:
     )
 
 
-async def _sync_claimer(session: AsyncSession, need_id: int) -> None:
-    # A statement of its own, run while the need's row is locked by this transaction: it
-    # sees every place committed before, on PostgreSQL as on SQLite.
-    await session.execute(
+async def _sync_claimer(session: AsyncSession, need_id: int) -> Need:
+    """Need.claimer_id follows the earliest place; returns the need as the change left it.
+    A statement of its own, run while the need's row is locked by this transaction: it
+    sees every place committed before, on PostgreSQL as on SQLite."""
+    rows = await session.execute(
         update(Need)
         .where(col(Need.id) == need_id)
         .values(
             claimer_id=_first_helper(need_id),
             claimed_at=case((col(Need.taken) == 0, None), else_=col(Need.claimed_at)),
         )
+        .returning(Need)
+        .execution_options(populate_existing=True)
     )
+    need: Need = rows.scalar_one()
+    return need
 
 
 def _status_with(taken: Any) -> Any:
@@ -131,11 +137,12 @@ async def helpers_of(session: AsyncSession, need_ids: Sequence[int]) -> Sequence
     return rows.all()
 
 
-async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> bool:
+async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> Need | None:
     """Take one place: one conditional UPDATE on taken < places, so two people pressing for
     the last place can never both get it. The same person never holds two places. A person
     standing by as backup who takes a free place stops being the backup.
-    On False the caller rolls back: nothing of a lost claim is kept."""
+    Returns the need as the claim left it. On None the caller rolls back: nothing of a lost
+    claim is kept."""
     won = await _change(
         session,
         need_id,
@@ -147,25 +154,27 @@ async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime
         claimed_at=func.coalesce(col(Need.claimed_at), now),
     )
     if not won:
-        return False
-    held = await helper_row(session, need_id, user_id)
-    if held is not None and held.role == HelperRole.HELPER:
-        # Pressed twice at once: the second press gives its count back.
+        return None
+    # The person's place: a new row, or their backup row turned into a place. Nothing comes
+    # back if they hold a place already (pressed twice at once): the count is given back.
+    place = await session.execute(
+        insert_on_conflict(session, NeedHelper)
+        .values(need_id=need_id, user_id=user_id, role=HelperRole.HELPER, claimed_at=now)
+        .on_conflict_do_update(
+            index_elements=["need_id", "user_id"],
+            set_={"role": HelperRole.HELPER, "claimed_at": now},
+            where=col(NeedHelper.role) == HelperRole.BACKUP,
+        )
+        .returning(col(NeedHelper.id))
+    )
+    if place.first() is None:
         await session.execute(
             update(Need)
             .where(col(Need.id) == need_id)
             .values(taken=col(Need.taken) - 1, status=_status_with(col(Need.taken) - 1))
         )
-        return False
-    if held is not None:
-        held.role = HelperRole.HELPER
-        held.claimed_at = now
-        session.add(held)
-    else:
-        session.add(NeedHelper(need_id=need_id, user_id=user_id, claimed_at=now))
-    await session.flush()  # the unique (need, person) constraint is the last guard
-    await _sync_claimer(session, need_id)
-    return True
+        return None
+    return await _sync_claimer(session, need_id)
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Circle, CircleStatus, Membership, Person, Role
 
 
-def _insert(session: AsyncSession, table: type[Person] | type[Membership]):  # type: ignore[no-untyped-def]
-    # INSERT … ON CONFLICT is spelled per dialect; both dialects we run on support it.
+def insert_on_conflict(session: AsyncSession, table: type[SQLModel]):  # type: ignore[no-untyped-def]
+    """An INSERT that can say what to do ON CONFLICT: it is spelled per dialect, and both
+    dialects we run on support it."""
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
@@ -43,7 +44,7 @@ async def upsert_person(
     if can_message is not None:
         changes["can_message"] = can_message
     statement = (
-        _insert(session, Person)
+        insert_on_conflict(session, Person)
         .values(**values, can_message=bool(can_message))
         .on_conflict_do_update(index_elements=["user_id"], set_=changes)
     )
@@ -84,8 +85,26 @@ async def ensure_membership(
 ) -> None:
     """Add the person to the circle if they are not in it; never demotes an existing role."""
     statement = (
-        _insert(session, Membership)
+        insert_on_conflict(session, Membership)
         .values(circle_id=circle_id, user_id=user_id, role=role, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["circle_id", "user_id"])
+    )
+    await session.execute(statement)
+
+
+async def join_by_writing(session: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
+    """Whoever writes in a circle's group is a member of it (never demoted): one INSERT that
+    finds the circle by its chat itself, as every group message runs it."""
+    columns = Membership.__table__.c  # type: ignore[attr-defined]
+    circle = select(
+        col(Circle.id),
+        literal(user_id, columns.user_id.type),
+        literal(Role.MEMBER.value, columns.role.type),
+        literal(now, columns.joined_at.type),
+    ).where(col(Circle.chat_id) == chat_id)
+    statement = (
+        insert_on_conflict(session, Membership)
+        .from_select(["circle_id", "user_id", "role", "joined_at"], circle)
         .on_conflict_do_nothing(index_elements=["circle_id", "user_id"])
     )
     await session.execute(statement)
@@ -112,6 +131,20 @@ async def role_in(session: AsyncSession, circle_id: int, user_id: int) -> Role |
 async def circle_by_chat(session: AsyncSession, chat_id: int) -> Circle | None:
     rows = await session.exec(select(Circle).where(col(Circle.chat_id) == chat_id))
     return rows.first()
+
+
+async def circle_id_of_chat(session: AsyncSession, chat_id: int) -> int | None:
+    rows = await session.exec(select(Circle.id).where(col(Circle.chat_id) == chat_id))
+    return rows.first()
+
+
+async def only_circle_id_of(session: AsyncSession, user_id: int) -> int | None:
+    """The circle a person belongs to, if they belong to just one."""
+    rows = await session.exec(
+        select(Membership.circle_id).where(col(Membership.user_id) == user_id).limit(2)
+    )
+    found = rows.all()
+    return found[0] if len(found) == 1 else None
 
 
 async def circle_by_invite(session: AsyncSession, invite_code: str) -> Circle | None:

@@ -123,13 +123,10 @@ async def circle_by_id(sm: SessionMaker, circle_id: int) -> CircleView | None:
 async def note_member(sm: SessionMaker, chat_id: int, person: PersonInfo, now: datetime) -> None:
     """Anyone who writes in the group becomes a known member of its circle."""
     async with sm() as session:
-        circle = await people.circle_by_chat(session, chat_id)
         await people.upsert_person(
             session, person.user_id, person.first_name, person.last_name, person.username, now
         )
-        if circle is not None:
-            assert circle.id is not None
-            await people.ensure_membership(session, circle.id, person.user_id, now)
+        await people.join_by_writing(session, chat_id, person.user_id, now)
         await session.commit()
 
 

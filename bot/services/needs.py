@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.categories import Category
@@ -299,16 +298,8 @@ async def claim(
         if not may(role, Action.CLAIM):
             return NeedChange(await _card(session, need, circle), Refusal.OWN_NEED)
         helped_before = await store.has_claimed_before(session, need.circle_id, actor_id)
-        circle_id = need.circle_id
-        try:
-            won = await store.claim(session, need_id, actor_id, now)
-        except IntegrityError:
-            # The same person, twice at once: the other press has it; nothing of this one
-            # is kept.
-            await session.rollback()
-            won = False
-            circle = await session.get(Circle, circle_id) or circle
-        if not won:
+        claimed = await store.claim(session, need_id, actor_id, now)
+        if claimed is None:
             await session.commit()  # a lost claim changed nothing, but a new member stays
             need = await store.get_need(session, need_id) or need
             card = await _card(session, need, circle)
@@ -316,7 +307,7 @@ async def claim(
                 Refusal.ALREADY_YOURS if card.holds_place(actor_id) else Refusal.ALREADY_TAKEN
             )
             return NeedChange(card, refusal)
-        need = await store.get_need(session, need_id) or need
+        need = claimed
         planned = await reminders.replan_need(session, need, circle, now, only_for={actor_id})
         await session.commit()
         card = await _card(session, need, circle)
