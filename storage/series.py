@@ -7,11 +7,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import MessageKind, MessageState, Need, NeedSeries, NeedStatus, ScheduledMessage
+from storage.models import (
+    Circle,
+    Membership,
+    MessageKind,
+    MessageState,
+    Need,
+    NeedSeries,
+    NeedStatus,
+    Role,
+    ScheduledMessage,
+)
 
 LIVE = (NeedStatus.OPEN, NeedStatus.CLAIMED)
 
@@ -28,6 +38,31 @@ async def get_series(
     return await session.get(
         NeedSeries, series_id, populate_existing=True, with_for_update=lock or None
     )
+
+
+async def series_with_circle(
+    session: AsyncSession, series_id: int, user_id: int
+) -> tuple[NeedSeries, Circle, Role | None] | None:
+    """The series, its circle and the person's role there, in one query: every press on a
+    series' buttons starts here."""
+    rows = await session.execute(
+        select(NeedSeries, Circle, Membership.role)
+        .join(Circle, col(Circle.id) == col(NeedSeries.circle_id))
+        .outerjoin(
+            Membership,
+            and_(
+                col(Membership.circle_id) == col(NeedSeries.circle_id),
+                col(Membership.user_id) == user_id,
+            ),
+        )
+        .where(col(NeedSeries.id) == series_id)
+        .execution_options(populate_existing=True)
+    )
+    row = rows.first()
+    if row is None:
+        return None
+    series, circle, role = row
+    return series, circle, Role(role) if role else None
 
 
 async def _change(
@@ -113,31 +148,20 @@ async def dates_made(session: AsyncSession, series_id: int, since: date) -> set[
     return {day for day in rows.all() if day is not None}
 
 
-async def live_needs_after(session: AsyncSession, series_id: int, now: datetime) -> Sequence[Need]:
-    """Open or taken dates still ahead: what stopping cancels."""
+async def live_needs_after(
+    session: AsyncSession, series_id: int, now: datetime, *, without_card: bool = False
+) -> Sequence[Need]:
+    """Open or taken dates still ahead: what stopping cancels. `without_card`: only those
+    made whose card never reached the group (it was unreachable)."""
+    conditions = [
+        col(Need.series_id) == series_id,
+        col(Need.status).in_(list(LIVE)),
+        col(Need.starts_at) > now,
+    ]
+    if without_card:
+        conditions.append(col(Need.card_message_id).is_(None))
     rows = await session.exec(
-        select(Need)
-        .where(
-            col(Need.series_id) == series_id,
-            col(Need.status).in_(list(LIVE)),
-            col(Need.starts_at) > now,
-        )
-        .order_by(col(Need.starts_at), col(Need.id))
-    )
-    return rows.all()
-
-
-async def cardless_needs(session: AsyncSession, series_id: int, now: datetime) -> Sequence[Need]:
-    """Dates made but whose card never reached the group (it was unreachable)."""
-    rows = await session.exec(
-        select(Need)
-        .where(
-            col(Need.series_id) == series_id,
-            col(Need.status).in_(list(LIVE)),
-            col(Need.card_message_id).is_(None),
-            col(Need.starts_at) > now,
-        )
-        .order_by(col(Need.starts_at), col(Need.id))
+        select(Need).where(*conditions).order_by(col(Need.starts_at), col(Need.id))
     )
     return rows.all()
 

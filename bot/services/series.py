@@ -315,7 +315,11 @@ async def take_due_dates(sm: SessionMaker, series_id: int, now: datetime) -> Due
         if after != series.posted_until and after >= series.starts_on:
             await store.set_posted_until(session, series_id, after)
             series.posted_until = after
-        cardless = [n.id for n in await store.cardless_needs(session, series_id, now) if n.id]
+        cardless = [
+            n.id
+            for n in await store.live_needs_after(session, series_id, now, without_card=True)
+            if n.id
+        ]
         await store.remove_pending_posts(session, series_id)
         _plan_next(session, series, circle, now)
         await session.commit()
@@ -419,13 +423,10 @@ class SeriesChange:
 async def _load(
     session: AsyncSession, series_id: int, actor_id: int, chat_id: int, private: bool
 ) -> tuple[NeedSeries, Circle, Role | None] | SeriesRefusal:
-    series = await store.get_series(session, series_id)
-    if series is None:
+    found = await store.series_with_circle(session, series_id, actor_id)
+    if found is None:
         return SeriesRefusal.NOT_FOUND
-    circle = await session.get(Circle, series.circle_id)
-    if circle is None:
-        return SeriesRefusal.NOT_FOUND
-    role = await people.role_in(session, series.circle_id, actor_id)
+    series, circle, role = found
     if not Place(chat_id, private).belongs(circle.chat_id, role):
         return SeriesRefusal.OTHER_CIRCLE
     return series, circle, role
