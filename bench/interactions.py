@@ -15,7 +15,7 @@ run a bare python-telegram-bot echo handler goes through the same fake as the ya
 
 Prints updates per second and p50/p99 per kind of update, and the claim / echo ratio beside
 the target (a claim costs at most 4x an echo). Beside it, the floors no handler can go
-below: a claim's three Bot API calls with no database, and an echo that first reads one row
+below: a claim's four Bot API calls with no database, and an echo that first reads one row
 in a transaction. Last, `--together` circles run their rounds at once through the bot's own
 update processor (many chats side by side), for updates per second under load.
 
@@ -194,9 +194,9 @@ async def echo_yardstick(
 
 
 async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
-    """A press that makes exactly a claim's three Bot API calls (answer the press, edit the
-    card, thank the helper privately) and nothing else: the part of a claim no database
-    work can remove."""
+    """A press that makes exactly a claim's four Bot API calls (answer the press, edit the
+    card, tell the person supported, thank the helper privately) and nothing else: the part
+    of a claim no database work can remove."""
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton("🙋 I'll do it", callback_data="n:c:1")]]
     )
@@ -215,6 +215,9 @@ async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
         context.bot_data["presses"] = presses = context.bot_data.get("presses", 0) + 1
         await query.edit_message_text(f"{text}\n🙋 Anna 0 ({presses})", reply_markup=keyboard)
         await context.bot.send_message(
+            patient_of(0), "🙋 Anna 0 will do it: 🚗 Ride to neurology, today 14:00."
+        )
+        await context.bot.send_message(
             query.from_user.id, "Thank you, Anna! ⏰ I'll remind you today 14:00."
         )
 
@@ -228,6 +231,7 @@ async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
         await floor_app.process_update(Update.de_json(raw, floor_app.bot))
 
     fake.start_bot(helper_of(0))
+    fake.start_bot(patient_of(0))
     await feed(fake.user_sends(helper_of(0), group_of(0), "post the card"))
     card = fake.bot_messages(group_of(0))[-1].message_id
     samples = []
@@ -427,7 +431,7 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(figures("echo (PTB)", echo_yardstick_samples))
     print(f"{figures('echo + 1 read', echo_db_samples)}  (a SELECT and a COMMIT, then echo)")
-    print(f"{figures('claim calls', floor_samples)}  (a claim's 3 Bot API calls, no database)")
+    print(f"{figures('claim calls', floor_samples)}  (a claim's 4 Bot API calls, no database)")
     for name, values in samples.items():
         print(
             f"{figures(name, values)}  {statements.mean(name):4.1f} SQL statements+commits, "
