@@ -13,14 +13,11 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Circle,
     HelperRole,
-    Membership,
     Need,
     NeedDraft,
     NeedHelper,
     NeedStatus,
-    Role,
     ScheduledMessage,
 )
 from storage.people import insert_on_conflict
@@ -34,30 +31,6 @@ async def add_need(session: AsyncSession, need: Need) -> Need:
 
 async def get_need(session: AsyncSession, need_id: int) -> Need | None:
     return await session.get(Need, need_id, populate_existing=True)
-
-
-async def need_with_circle(
-    session: AsyncSession, need_id: int, user_id: int
-) -> tuple[Need, Circle, Role | None] | None:
-    """The need, its circle and the person's role there, in one query: every press on a
-    need's buttons starts here."""
-    rows = await session.execute(
-        select(Need, Circle, Membership.role)
-        .join(Circle, col(Circle.id) == col(Need.circle_id))
-        .outerjoin(
-            Membership,
-            and_(
-                col(Membership.circle_id) == col(Need.circle_id), col(Membership.user_id) == user_id
-            ),
-        )
-        .where(col(Need.id) == need_id)
-        .execution_options(populate_existing=True)
-    )
-    row = rows.first()
-    if row is None:
-        return None
-    need, circle, role = row
-    return need, circle, Role(role) if role else None
 
 
 async def delete_need(session: AsyncSession, need_id: int) -> None:
@@ -141,8 +114,8 @@ async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime
     """Take one place: one conditional UPDATE on taken < places, so two people pressing for
     the last place can never both get it. The same person never holds two places. A person
     standing by as backup who takes a free place stops being the backup.
-    Returns the need as the claim left it. On None the caller rolls back: nothing of a lost
-    claim is kept."""
+    Returns the need as the claim left it; None when the claim is lost, and then nothing of
+    it is left (a count taken by a second press at once is given back)."""
     won = await _change(
         session,
         need_id,

@@ -7,19 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, update
+from sqlalchemy import update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Circle,
-    Membership,
     MessageKind,
     MessageState,
     Need,
     NeedSeries,
     NeedStatus,
-    Role,
     ScheduledMessage,
 )
 
@@ -38,31 +35,6 @@ async def get_series(
     return await session.get(
         NeedSeries, series_id, populate_existing=True, with_for_update=lock or None
     )
-
-
-async def series_with_circle(
-    session: AsyncSession, series_id: int, user_id: int
-) -> tuple[NeedSeries, Circle, Role | None] | None:
-    """The series, its circle and the person's role there, in one query: every press on a
-    series' buttons starts here."""
-    rows = await session.execute(
-        select(NeedSeries, Circle, Membership.role)
-        .join(Circle, col(Circle.id) == col(NeedSeries.circle_id))
-        .outerjoin(
-            Membership,
-            and_(
-                col(Membership.circle_id) == col(NeedSeries.circle_id),
-                col(Membership.user_id) == user_id,
-            ),
-        )
-        .where(col(NeedSeries.id) == series_id)
-        .execution_options(populate_existing=True)
-    )
-    row = rows.first()
-    if row is None:
-        return None
-    series, circle, role = row
-    return series, circle, Role(role) if role else None
 
 
 async def _change(

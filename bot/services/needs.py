@@ -262,7 +262,7 @@ async def _load(
 ) -> tuple[Need, Circle, Role | None] | Refusal:
     """Find the need and check the button was pressed where the need belongs: in its own
     group, or privately by a member of its circle."""
-    found = await store.need_with_circle(session, need_id, actor_id)
+    found = await people.with_circle_and_role(session, Need, need_id, actor_id)
     if found is None:
         return Refusal.NOT_FOUND
     need, circle, role = found

@@ -423,7 +423,7 @@ class SeriesChange:
 async def _load(
     session: AsyncSession, series_id: int, actor_id: int, chat_id: int, private: bool
 ) -> tuple[NeedSeries, Circle, Role | None] | SeriesRefusal:
-    found = await store.series_with_circle(session, series_id, actor_id)
+    found = await people.with_circle_and_role(session, NeedSeries, series_id, actor_id)
     if found is None:
         return SeriesRefusal.NOT_FOUND
     series, circle, role = found
