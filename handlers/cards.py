@@ -58,3 +58,13 @@ async def refresh_card(app: AppContext, card: NeedCard) -> None:
     sent = await app.notifier.to_group(card.chat_id, text, keyboard)
     if sent is not None:
         await service.record_card_message(app.sm, card.id, sent.chat_id, sent.message_id)
+
+
+async def show_latest(app: AppContext, need_id: int) -> None:
+    """Show the need's card as it is now, in the need's turn. For changes made outside a
+    press's turn (a whole series at once, a person forgotten): a press on the same need from
+    another chat may have changed it since, and its edit must not be overwritten."""
+    async with app.need_turns.turn(need_id):
+        card = await service.need_card(app.sm, need_id)
+        if card is not None:
+            await refresh_card(app, card)

@@ -19,7 +19,7 @@ from bot.render import circles as circle_texts
 from bot.render import data_rights as texts
 from bot.services import data_rights as service
 from bot.services.data_rights import DeleteOutcome, ForgetOutcome, Forgotten
-from handlers.cards import refresh_card
+from handlers.cards import show_latest
 from handlers.circle import circle_of_update
 from handlers.common import answer_press, asked, command, is_group, real_sender
 
@@ -128,7 +128,7 @@ async def _after_forgetting(app: AppContext, forgotten: Forgotten) -> None:
     without saying why."""
     now = app.clock.now()
     for card in forgotten.renamed:
-        await refresh_card(app, card)
+        await show_latest(app, card.id)
     for card in forgotten.reopened:
         await app.notifier.to_group(
             card.chat_id, texts.reopened_in_group(card, now), reply_to=card.card_message_id

@@ -25,7 +25,7 @@ from bot.services import series as service
 from bot.services.circles import CircleView
 from bot.services.series import SeriesChange, SeriesView
 from bot.timeparse import WhenError, parse_when
-from handlers.cards import refresh_card
+from handlers.cards import show_latest
 from handlers.circle import asked_in_circle
 from handlers.common import answer_press, command, is_group, real_sender
 
@@ -89,7 +89,7 @@ async def post_from_text(update: Update, context: Context, circle: CircleView, t
 async def _after_changes(app: AppContext, change: SeriesChange) -> None:
     for need_change in change.changes:
         if need_change.card is not None:
-            await refresh_card(app, need_change.card)
+            await show_latest(app, need_change.card.id)
 
 
 async def _take_all(
@@ -135,7 +135,7 @@ async def _show_cancelled_dates(app: AppContext, change: SeriesChange, actor_id:
         card = need_change.card
         if card is None:
             continue
-        await refresh_card(app, card)
+        await show_latest(app, card.id)
         helper = need_change.previous_claimer_id
         if helper is not None and helper != actor_id:
             await app.notifier.to_person(helper, need_texts.cancelled_notice_to_helper(card, now))

@@ -516,3 +516,34 @@ async def test_a_date_taken_but_never_made_is_made_after_a_restart(circle: Circl
     assert [n.occurs_on for n in await _needs(circle)] == [date(2026, 12, 1), date(2026, 12, 8)]
     # And the post after it is still planned for when Tue 15 Dec enters the window.
     assert await _posts(circle) == [utc(2026, 12, 8, 9)]
+
+
+async def test_a_date_released_privately_while_every_date_is_being_taken_shows_as_open(
+    circle: Circle,
+) -> None:
+    await circle.set_up(ANNA, BEN)
+    await circle.say(MARIA, PHYSIO)
+    card = circle.card("ride to physio")
+    # Taking every date edits the date's card; Telegram is slow to take that edit.
+    held = circle.fake.hold_next("editMessageText", chat_id=card.chat_id)
+    take_all = circle.fake.user_presses(
+        ANNA.id, card.chat_id, card.message_id, "🔁 I'll do every date"
+    )
+    taking = asyncio.create_task(circle.feed(take_all))
+    await asyncio.wait_for(held.reached.wait(), 5)
+    # Meanwhile, in her private chat, Anna gives the first date back from /mine.
+    await circle.say_privately(ANNA, "/mine")
+    mine = circle.private(ANNA)[-1]
+    assert mine.buttons[0][1] == "↩️ Release 1"
+    release = circle.fake.user_presses(ANNA.id, ANNA.id, mine.message_id, "↩️ Release 1")
+    releasing = asyncio.create_task(circle.feed(release))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    held.release()
+    await asyncio.wait_for(asyncio.gather(taking, releasing), 5)
+
+    # The card ends on the release, not on the older "Claimed by Anna".
+    after = circle.card("ride to physio")
+    assert "Claimed by Anna" not in after.text
+    assert "🟢 Open" in after.text
+    assert [need.status for need in await _needs(circle)] == [NeedStatus.OPEN]
