@@ -112,7 +112,8 @@ async def when(update: Update, context: Context) -> None:
         await message.reply_text(str(error))
         return
     async with app.need_turns.turn(need_id):
-        change = await service.change_time(app.sm, need_id, user.id, chat.id, False, new_when, now)
+        press = service.Press(need_id, user.id, chat.id, False, now)
+        change = await service.change_time(app.sm, press, new_when)
         card = change.card
         if change.refusal is not None or card is None:
             assert change.refusal is not None
@@ -208,7 +209,8 @@ async def need_button(update: Update, context: Context) -> None:
     # The need's turn lasts from the change to its card's edit: a press from another chat
     # on the same need waits, so it cannot edit the card first and be overwritten.
     async with app.need_turns.turn(button.need_id):
-        change = await _change(app, button, user.id, chat.id, private, now)
+        press = service.Press(button.need_id, user.id, chat.id, private, now)
+        change = await _PRESSES[button.action](app.sm, press)
         card = change.card
         if change.refusal is not None:
             await answer_press(query, texts.refusal_text(change.refusal, card), alert=True)
@@ -232,25 +234,16 @@ def _what_was_done(button: NeedButton, card: NeedCard, user_id: int) -> NeedActi
     return button.action
 
 
-async def _change(
-    app: AppContext, button: NeedButton, user_id: int, chat_id: int, private: bool, now: datetime
-) -> NeedChange:
-    match button.action:
-        case NeedAction.CLAIM:
-            return await service.claim(app.sm, button.need_id, user_id, chat_id, private, now)
-        case NeedAction.RELEASE:
-            return await service.release(app.sm, button.need_id, user_id, chat_id, private, now)
-        case NeedAction.DONE:
-            return await service.mark_done(app.sm, button.need_id, user_id, chat_id, private, now)
-        case NeedAction.CANCEL:
-            return await service.cancel(app.sm, button.need_id, user_id, chat_id, private, now)
-        case NeedAction.MISSED:
-            return await service.mark_missed(app.sm, button.need_id, user_id, chat_id, private, now)
-        case NeedAction.BACKUP:
-            return await service.backup(app.sm, button.need_id, user_id, chat_id, private, now)
-        case NeedAction.UNBACKUP:
-            return await service.unbackup(app.sm, button.need_id, user_id, chat_id, private, now)
-
+# What each button does to its need.
+_PRESSES = {
+    NeedAction.CLAIM: service.claim,
+    NeedAction.RELEASE: service.release,
+    NeedAction.DONE: service.mark_done,
+    NeedAction.CANCEL: service.cancel,
+    NeedAction.MISSED: service.mark_missed,
+    NeedAction.BACKUP: service.backup,
+    NeedAction.UNBACKUP: service.unbackup,
+}
 
 _CONFIRMATIONS = {
     NeedAction.CLAIM: "Thank you! It's yours 💛",

@@ -257,16 +257,26 @@ class NeedChange:
         return self.refusal is None
 
 
-async def _load(
-    session: AsyncSession, need_id: int, actor_id: int, pressed_in_chat: int, private: bool
-) -> tuple[Need, Circle, Role | None] | Refusal:
+@dataclass(frozen=True)
+class Press:
+    """A button pressed on a need: which need, by whom, in which chat (and whether that chat
+    is private), and when. Every change to a need starts from one."""
+
+    need_id: int
+    actor_id: int
+    chat_id: int
+    private: bool
+    now: datetime
+
+
+async def _load(session: AsyncSession, press: Press) -> tuple[Need, Circle, Role | None] | Refusal:
     """Find the need and check the button was pressed where the need belongs: in its own
     group, or privately by a member of its circle."""
-    found = await people.with_circle_and_role(session, Need, need_id, actor_id)
+    found = await people.with_circle_and_role(session, Need, press.need_id, press.actor_id)
     if found is None:
         return Refusal.NOT_FOUND
     need, circle, role = found
-    if not Place(pressed_in_chat, private).belongs(circle.chat_id, role):
+    if not Place(press.chat_id, press.private).belongs(circle.chat_id, role):
         return Refusal.OTHER_CIRCLE
     return need, circle, role
 
@@ -279,43 +289,38 @@ def _closed_refusal(need: Need) -> Refusal | None:
     return None
 
 
-async def claim(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def claim(sm: SessionMaker, press: Press) -> NeedChange:
     """Take one of the need's places (the only one, for most needs)."""
     async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        loaded = await _load(session, press)
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
         assert circle.id is not None
-        role = await people.join_by_pressing(session, circle.id, actor_id, role, now)
+        role = await people.join_by_pressing(session, circle.id, press.actor_id, role, press.now)
         if not may(role, Action.CLAIM):
             return NeedChange(await _card(session, need, circle), Refusal.OWN_NEED)
-        helped_before = await store.has_claimed_before(session, need.circle_id, actor_id)
-        claimed = await store.claim(session, need_id, actor_id, now)
+        helped_before = await store.has_claimed_before(session, need.circle_id, press.actor_id)
+        claimed = await store.claim(session, press.need_id, press.actor_id, press.now)
         if claimed is None:
             await session.commit()  # a lost claim changed nothing, but a new member stays
-            need = await store.get_need(session, need_id) or need
+            need = await store.get_need(session, press.need_id) or need
             card = await _card(session, need, circle)
             refusal = _closed_refusal(need) or (
-                Refusal.ALREADY_YOURS if card.holds_place(actor_id) else Refusal.ALREADY_TAKEN
+                Refusal.ALREADY_YOURS if card.holds_place(press.actor_id) else Refusal.ALREADY_TAKEN
             )
             return NeedChange(card, refusal)
         need = claimed
-        planned = await reminders.replan_need(session, need, circle, now, only_for={actor_id})
+        planned = await reminders.replan_need(
+            session, need, circle, press.now, only_for={press.actor_id}
+        )
         await session.commit()
         card = await _card(session, need, circle)
         return NeedChange(
             card,
             actor_role=role,
             first_claim=not helped_before,
-            reminders=_reminders_of(planned, actor_id),
+            reminders=_reminders_of(planned, press.actor_id),
         )
 
 
@@ -331,20 +336,12 @@ Apply = Callable[[AsyncSession, Need], Awaitable[bool]]
 
 
 async def _change_need(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    check: Check,
-    apply: Apply,
-    lost: Refusal,
-    now: datetime,
+    sm: SessionMaker, press: Press, check: Check, apply: Apply, lost: Refusal
 ) -> NeedChange:
     """Check the rules, then make the change with one conditional UPDATE. If someone else
     changed the need in between, the UPDATE matches nothing and the press is refused."""
     async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        loaded = await _load(session, press)
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
@@ -354,11 +351,11 @@ async def _change_need(
         previous_claimer = need.claimer_id
         before = await _card(session, need, circle)
         won = await apply(session, need)
-        need = await store.get_need(session, need_id) or need
+        need = await store.get_need(session, press.need_id) or need
         planned: list[Planned] = []
         if won:
             # What was still to come for the old state goes; the new state's comes.
-            planned = await reminders.replan_need(session, need, circle, now)
+            planned = await reminders.replan_need(session, need, circle, press.now)
         await session.commit()
         card = await _card(session, need, circle)
         if not won:
@@ -379,43 +376,36 @@ async def _holds_place(session: AsyncSession, need_id: int, user_id: int) -> boo
     return row is not None and row.role == HelperRole.HELPER
 
 
-async def release(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def release(sm: SessionMaker, press: Press) -> NeedChange:
     """The helper gives their place back. If someone stands by as backup, they take it over
     in the same transaction; only otherwise is the place open again."""
     async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        loaded = await _load(session, press)
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
         refusal = _closed_refusal(need)
-        holds = await _holds_place(session, need_id, actor_id)
+        holds = await _holds_place(session, press.need_id, press.actor_id)
         if refusal is None and need.taken == 0:
             refusal = Refusal.NOT_CLAIMED
         if refusal is None and not may(role, Action.RELEASE, is_claimer=holds):
             refusal = Refusal.NOT_CLAIMER
         if refusal is not None:
             return NeedChange(await _card(session, need, circle), refusal)
-        given = await store.give_back(session, need_id, actor_id, now)
+        given = await store.give_back(session, press.need_id, press.actor_id, press.now)
         if given is None:
             # Changed nothing: released a moment ago, or closed meanwhile.
-            need = await store.get_need(session, need_id) or need
+            need = await store.get_need(session, press.need_id) or need
             card = await _card(session, need, circle)
             return NeedChange(card, _closed_refusal(need) or Refusal.NOT_CLAIMED)
-        need = await store.get_need(session, need_id) or need
-        changed = {actor_id} | ({given.promoted} if given.promoted is not None else set())
-        planned = await reminders.replan_need(session, need, circle, now, only_for=changed)
+        need = await store.get_need(session, press.need_id) or need
+        changed = {press.actor_id} | ({given.promoted} if given.promoted is not None else set())
+        planned = await reminders.replan_need(session, need, circle, press.now, only_for=changed)
         await session.commit()
         card = await _card(session, need, circle)
         return NeedChange(
             card,
-            previous_claimer_id=actor_id,
+            previous_claimer_id=press.actor_id,
             actor_role=role,
             promoted_id=given.promoted,
             promoted_reminders=(
@@ -426,11 +416,7 @@ async def release(
 
 async def _close(
     sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
+    press: Press,
     close: Callable[[AsyncSession, int, int, datetime], Awaitable[bool]],
     not_allowed: Refusal,
 ) -> NeedChange:
@@ -441,7 +427,7 @@ async def _close(
         # A need with several places may be closed once anyone holds one.
         if need.taken == 0 or need.claimer_id is None:
             return Refusal.NOT_CLAIMED
-        holds = await _holds_place(session, need_id, actor_id)
+        holds = await _holds_place(session, press.need_id, press.actor_id)
         if not may(role, Action.MARK_DONE, is_claimer=holds):
             return not_allowed
         return None
@@ -449,151 +435,104 @@ async def _close(
     async def apply(session: AsyncSession, need: Need) -> bool:
         # For the helper who holds it now: a release in between makes this miss.
         assert need.claimer_id is not None
-        return await close(session, need_id, need.claimer_id, now)
+        return await close(session, press.need_id, need.claimer_id, press.now)
 
-    return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_CLAIMED, now
-    )
+    return await _change_need(sm, press, check, apply, Refusal.NOT_CLAIMED)
 
 
-async def mark_done(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def mark_done(sm: SessionMaker, press: Press) -> NeedChange:
     done, refusal = store.mark_done, Refusal.NOT_ALLOWED_DONE
-    return await _close(sm, need_id, actor_id, pressed_in_chat, private, now, done, refusal)
+    return await _close(sm, press, done, refusal)
 
 
-async def mark_missed(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def mark_missed(sm: SessionMaker, press: Press) -> NeedChange:
     """It didn't happen: only ever said by a person, never guessed."""
     missed, refusal = store.mark_missed, Refusal.NOT_ALLOWED_MISSED
-    return await _close(sm, need_id, actor_id, pressed_in_chat, private, now, missed, refusal)
+    return await _close(sm, press, missed, refusal)
 
 
-async def cancel(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def cancel(sm: SessionMaker, press: Press) -> NeedChange:
     async def check(_session: AsyncSession, need: Need, role: Role | None) -> Refusal | None:
-        if not may(role, Action.CANCEL, is_requester=need.requested_by == actor_id):
+        if not may(role, Action.CANCEL, is_requester=need.requested_by == press.actor_id):
             return Refusal.NOT_ALLOWED_CANCEL
         return None
 
     async def apply(session: AsyncSession, need: Need) -> bool:
-        return await store.cancel(session, need_id, actor_id, now)
+        return await store.cancel(session, press.need_id, press.actor_id, press.now)
 
-    return await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND, now
-    )
+    return await _change_need(sm, press, check, apply, Refusal.NOT_FOUND)
 
 
-async def change_time(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    when: When,
-    now: datetime,
-) -> NeedChange:
+async def change_time(sm: SessionMaker, press: Press, when: When) -> NeedChange:
     """A new time for a need: its reminders and nudges move with it."""
 
     async def check(_session: AsyncSession, need: Need, role: Role | None) -> Refusal | None:
-        if not may(role, Action.CHANGE_TIME, is_requester=need.requested_by == actor_id):
+        if not may(role, Action.CHANGE_TIME, is_requester=need.requested_by == press.actor_id):
             return Refusal.NOT_ALLOWED_CHANGE_TIME
         return None
 
     async def apply(session: AsyncSession, need: Need) -> bool:
         return await store.set_when(
-            session, need_id, when.precision, when.starts_at, when.ends_at, when.label
+            session, press.need_id, when.precision, when.starts_at, when.ends_at, when.label
         )
 
-    change = await _change_need(
-        sm, need_id, actor_id, pressed_in_chat, private, check, apply, Refusal.NOT_FOUND, now
-    )
+    change = await _change_need(sm, press, check, apply, Refusal.NOT_FOUND)
     if not change.ok or change.card is None or change.card.claimer_id is None:
         return change
     return replace(change, reminders=change.helper_reminders[0][1])
 
 
-async def backup(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def backup(sm: SessionMaker, press: Press) -> NeedChange:
     """🛟 Stand by for a need someone has taken, in case they have to drop out. One backup
     per need. Pressed again by the backup, it steps them down."""
     async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        loaded = await _load(session, press)
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
         assert circle.id is not None
-        role = await people.join_by_pressing(session, circle.id, actor_id, role, now)
+        role = await people.join_by_pressing(session, circle.id, press.actor_id, role, press.now)
         card = await _card(session, need, circle)
         refusal = _closed_refusal(need)
-        if refusal is None and actor_id in card.helper_ids:
+        if refusal is None and press.actor_id in card.helper_ids:
             refusal = Refusal.ALREADY_HELPING
         if refusal is None and not may(role, Action.BACKUP, is_claimer=False):
             refusal = Refusal.OWN_NEED
         if refusal is None and need.taken == 0:
             refusal = Refusal.NOBODY_TO_BACK_UP
-        if refusal is None and card.backups and actor_id not in card.backup_ids:
+        if refusal is None and card.backups and press.actor_id not in card.backup_ids:
             refusal = Refusal.BACKUP_TAKEN
         if refusal is not None:
             await session.commit()  # a new member stays a member
             return NeedChange(card, refusal)
-        if actor_id in card.backup_ids:
+        if press.actor_id in card.backup_ids:
             await session.commit()
-            return await unbackup(sm, need_id, actor_id, pressed_in_chat, private, now)
-        won = await store.add_backup(session, need_id, actor_id, now)
+            return await unbackup(sm, press)
+        won = await store.add_backup(session, press.need_id, press.actor_id, press.now)
         if not won:
             await session.commit()
-            need = await store.get_need(session, need_id) or need
+            need = await store.get_need(session, press.need_id) or need
             card = await _card(session, need, circle)
             lost = _closed_refusal(need) or (
                 Refusal.NOBODY_TO_BACK_UP if need.taken == 0 else Refusal.BACKUP_TAKEN
             )
             return NeedChange(card, lost)
         await session.commit()
-        need = await store.get_need(session, need_id) or need
+        need = await store.get_need(session, press.need_id) or need
         return NeedChange(await _card(session, need, circle), actor_role=role)
 
 
-async def unbackup(
-    sm: SessionMaker,
-    need_id: int,
-    actor_id: int,
-    pressed_in_chat: int,
-    private: bool,
-    now: datetime,
-) -> NeedChange:
+async def unbackup(sm: SessionMaker, press: Press) -> NeedChange:
     """The backup no longer stands by."""
     async with sm() as session:
-        loaded = await _load(session, need_id, actor_id, pressed_in_chat, private)
+        loaded = await _load(session, press)
         if isinstance(loaded, Refusal):
             return NeedChange(None, loaded)
         need, circle, role = loaded
         refusal = _closed_refusal(need)
-        if refusal is None and not await store.remove_backup(session, need_id, actor_id):
+        if refusal is None and not await store.remove_backup(
+            session, press.need_id, press.actor_id
+        ):
             refusal = Refusal.NOT_BACKUP
         await session.commit()
         card = await _card(session, need, circle)

@@ -383,7 +383,7 @@ async def make_date(sm: SessionMaker, series_id: int, day: date, now: datetime) 
         helper = series.standing_helper_id
     if helper is None:
         return MadeDate(card)
-    change = await needs.claim(sm, card.id, helper, card.chat_id, True, now)
+    change = await needs.claim(sm, needs.Press(card.id, helper, card.chat_id, True, now))
     if change.ok and change.card is not None:
         return MadeDate(change.card, helper, change.reminders)
     return MadeDate(change.card or card)
@@ -478,7 +478,7 @@ async def take_all(
         ]
     changes = []
     for need_id in open_ids:
-        change = await needs.claim(sm, need_id, actor_id, chat_id, True, now)
+        change = await needs.claim(sm, needs.Press(need_id, actor_id, chat_id, True, now))
         if change.ok:
             changes.append(change)
     return SeriesChange(await view(sm, series_id, now), changes=tuple(changes), actor_role=role)
@@ -553,7 +553,7 @@ async def stop(
         ahead = [n.id for n in await store.live_needs_after(session, series_id, now) if n.id]
     changes = []
     for need_id in ahead:
-        change = await needs.cancel(sm, need_id, actor_id, chat_id, True, now)
+        change = await needs.cancel(sm, needs.Press(need_id, actor_id, chat_id, True, now))
         if change.ok:
             changes.append(change)
     return SeriesChange(await view(sm, series_id, now), changes=tuple(changes), actor_role=role)
@@ -635,7 +635,7 @@ async def skip(
         if existing.status not in (NeedStatus.OPEN, NeedStatus.CLAIMED):
             return SeriesChange(shown, SeriesRefusal.ALREADY_SKIPPED, skipped_day=day)
         need_id = existing.id
-    change = await needs.cancel(sm, need_id, actor_id, chat_id, True, now)
+    change = await needs.cancel(sm, needs.Press(need_id, actor_id, chat_id, True, now))
     if not change.ok:
         return SeriesChange(
             await view(sm, series_id, now), SeriesRefusal.ALREADY_SKIPPED, skipped_day=day
