@@ -514,18 +514,30 @@ def _stop_refusal(series: NeedSeries, role: Role | None, actor_id: int) -> Serie
     return None
 
 
+async def _load_to_stop(
+    session: AsyncSession, series_id: int, actor_id: int, chat_id: int, private: bool, now: datetime
+) -> tuple[NeedSeries, Circle, Role | None, SeriesView] | SeriesChange:
+    """The series as shown, for someone who may stop it or skip a date; otherwise the
+    refusal."""
+    loaded = await _load(session, series_id, actor_id, chat_id, private)
+    if isinstance(loaded, SeriesRefusal):
+        return SeriesChange(None, loaded)
+    series, circle, role = loaded
+    shown = await _view(session, series, circle, now)
+    refusal = _stop_refusal(series, role, actor_id)
+    if refusal is not None:
+        return SeriesChange(shown, refusal)
+    return series, circle, role, shown
+
+
 async def may_stop(
     sm: SessionMaker, series_id: int, actor_id: int, chat_id: int, private: bool, now: datetime
 ) -> SeriesChange:
     async with sm() as session:
-        loaded = await _load(session, series_id, actor_id, chat_id, private)
-        if isinstance(loaded, SeriesRefusal):
-            return SeriesChange(None, loaded)
-        series, circle, role = loaded
-        shown = await _view(session, series, circle, now)
-        refusal = _stop_refusal(series, role, actor_id)
-        if refusal is not None:
-            return SeriesChange(shown, refusal)
+        loaded = await _load_to_stop(session, series_id, actor_id, chat_id, private, now)
+        if isinstance(loaded, SeriesChange):
+            return loaded
+        _series, _circle, role, shown = loaded
         return SeriesChange(shown, actor_role=role)
 
 
@@ -584,14 +596,10 @@ async def skip(
     """Skip one date: a posted date is cancelled like its card's ✖️; a date not posted yet is
     stored as cancelled, so it is never posted."""
     async with sm() as session:
-        loaded = await _load(session, series_id, actor_id, chat_id, private)
-        if isinstance(loaded, SeriesRefusal):
-            return SeriesChange(None, loaded)
-        series, circle, role = loaded
-        shown = await _view(session, series, circle, now)
-        refusal = _stop_refusal(series, role, actor_id)
-        if refusal is not None:
-            return SeriesChange(shown, refusal)
+        loaded = await _load_to_stop(session, series_id, actor_id, chat_id, private, now)
+        if isinstance(loaded, SeriesChange):
+            return loaded
+        series, circle, role, shown = loaded
         tz = ZoneInfo(circle.timezone)
         at = _time(series)
         if not falls_on(_rule(series), series.starts_on, day):
