@@ -9,7 +9,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -22,13 +22,16 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.app import build_application, register_commands
+from bot.categories import Category
 from bot.clock import ManualClock
 from bot.context import AppContext
 from bot.scheduler import RunReport, Scheduler
+from bot.services.needs import NeedCard
 from bot.settings import Settings, async_database_url
+from bot.timeparse import Precision, When
 from storage import scheduled
 from storage.db import SessionMaker, create_engine, migrate, session_maker
-from storage.models import ScheduledMessage
+from storage.models import NeedStatus, ScheduledMessage
 from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
 
 TOKEN = "7000000001:AAHfakeTOKENforCareCircleTests_0123456"
@@ -48,6 +51,31 @@ TOM = Person(102, "Tom")  # her husband, a coordinator
 ANNA = Person(103, "Anna")
 BEN = Person(104, "Ben")
 CARL = Person(105, "Carl")
+
+
+def a_card(**changes: Any) -> NeedCard:
+    """A need's card as the renderers get it, for tests of texts and buttons alone: Maria's
+    open dinner in the group, with no time, no helper and no message yet, unless changed."""
+    card = NeedCard(
+        id=1,
+        circle_id=1,
+        chat_id=GROUP_ID,
+        category=Category.MEAL,
+        description="dinner",
+        when=When(Precision.NONE),
+        status=NeedStatus.OPEN,
+        requested_by=MARIA.id,
+        requester_name="Maria",
+        patient_id=MARIA.id,
+        patient_name="Maria",
+        claimer_id=None,
+        claimer_name=None,
+        cancelled_by_name=None,
+        card_chat_id=None,
+        card_message_id=None,
+        timezone="Europe/Berlin",
+    )
+    return replace(card, **changes)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -12,9 +12,8 @@ from bot.categories import Category
 from bot.places import Places, read_places
 from bot.render import needs as need_texts
 from bot.services.needs import NeedCard
-from bot.timeparse import Precision, When
 from storage.models import MessageKind, MessageState, Need, NeedHelper, NeedStatus, Observation
-from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
+from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle, a_card
 
 # Claims race here: every story runs on SQLite and again on PostgreSQL.
 pytestmark = pytest.mark.both_databases
@@ -366,24 +365,11 @@ async def test_each_helper_is_asked_what_they_noticed(circle: Circle) -> None:
 
 
 def _card(series_id: int | None) -> NeedCard:
-    return NeedCard(
+    return a_card(
         id=7,
-        circle_id=1,
         chat_id=-1,
         category=Category.RIDE,
         description="ride to physio",
-        when=When(Precision.NONE),
-        status=NeedStatus.OPEN,
-        requested_by=MARIA.id,
-        requester_name="Maria",
-        patient_id=MARIA.id,
-        patient_name="Maria",
-        claimer_id=None,
-        claimer_name=None,
-        cancelled_by_name=None,
-        card_chat_id=None,
-        card_message_id=None,
-        timezone="Europe/Berlin",
         series_id=series_id,
         occurs_on=date(2026, 12, 1) if series_id else None,
     )

@@ -12,10 +12,9 @@ from sqlmodel import select
 
 from bot.categories import Category
 from bot.render import thanks as texts
-from bot.services.needs import NeedCard
 from bot.timeparse import Precision, When
 from storage.models import Need, NeedStatus
-from tests.conftest import ANNA, BEN, GROUP_ID, MARIA, Circle
+from tests.conftest import ANNA, BEN, GROUP_ID, MARIA, Circle, a_card
 from tests.fake_telegram import FakeMessage
 
 pytestmark = pytest.mark.both_databases
@@ -117,25 +116,7 @@ async def test_no_button_when_maria_marks_it_done_herself_or_nobody_helped(
     await circle.press(MARIA, circle.card("dinner"), "✅ Done")
     # She marked it herself: no notice to her, so no button either.
     assert len(circle.private(MARIA)) == before
-    card = NeedCard(
-        id=1,
-        circle_id=1,
-        chat_id=GROUP_ID,
-        category=Category.MEAL,
-        description="dinner",
-        when=When(Precision.NONE),
-        status=NeedStatus.DONE,
-        requested_by=MARIA.id,
-        requester_name="Maria",
-        patient_id=MARIA.id,
-        patient_name="Maria",
-        claimer_id=None,
-        claimer_name=None,
-        cancelled_by_name=None,
-        card_chat_id=GROUP_ID,
-        card_message_id=5,
-        timezone="Europe/Berlin",
-    )
+    card = a_card(status=NeedStatus.DONE, card_chat_id=GROUP_ID, card_message_id=5)
     assert texts.keyboard(card) is None  # nobody to thank
     helped = replace(card, claimer_id=ANNA.id, claimer_name="Anna")
     assert texts.keyboard(helped) is not None
@@ -143,24 +124,16 @@ async def test_no_button_when_maria_marks_it_done_herself_or_nobody_helped(
 
 
 def test_several_helpers_are_all_named() -> None:
-    card = NeedCard(
+    card = a_card(
         id=7,
-        circle_id=1,
-        chat_id=GROUP_ID,
         category=Category.HOUSEHOLD,
         description="2 people to help move the bed",
         when=When(Precision.EXACT, starts_at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC)),
         status=NeedStatus.DONE,
-        requested_by=MARIA.id,
-        requester_name="Maria",
-        patient_id=MARIA.id,
-        patient_name="Maria",
         claimer_id=ANNA.id,
         claimer_name="Anna",
-        cancelled_by_name=None,
         card_chat_id=GROUP_ID,
         card_message_id=5,
-        timezone="Europe/Berlin",
         places=2,
         helpers=((ANNA.id, "Anna"), (BEN.id, "Ben")),
     )
