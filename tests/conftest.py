@@ -31,7 +31,7 @@ from bot.settings import Settings, async_database_url
 from bot.timeparse import Precision, When
 from storage import scheduled
 from storage.db import SessionMaker, create_engine, migrate, session_maker
-from storage.models import NeedStatus, ScheduledMessage
+from storage.models import Need, NeedHelper, NeedStatus, ScheduledMessage
 from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
 
 TOKEN = "7000000001:AAHfakeTOKENforCareCircleTests_0123456"
@@ -146,6 +146,17 @@ class Circle:
         async with self.sm() as session:
             rows = await session.exec(select(ScheduledMessage).order_by(col(ScheduledMessage.id)))
             return list(rows.all())
+
+    async def only_need(self) -> Need:
+        """The one need stored (a story that posts just one)."""
+        async with self.sm() as session:
+            return (await session.exec(select(Need))).one()
+
+    async def helper_rows(self) -> list[tuple[int, str]]:
+        """Who holds a place or stands by, as (person, role), in the order they came."""
+        async with self.sm() as session:
+            rows = await session.exec(select(NeedHelper).order_by(col(NeedHelper.id)))
+            return [(row.user_id, row.role) for row in rows.all()]
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(update, self.app.bot))

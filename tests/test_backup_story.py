@@ -7,9 +7,8 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import col, select
 
-from storage.models import MessageKind, MessageState, Need, NeedHelper, NeedStatus
+from storage.models import MessageKind, MessageState, NeedStatus
 from tests.conftest import ANNA, BEN, CARL, MARIA, Circle
 
 # Backups race like claims: every story runs on SQLite and again on PostgreSQL.
@@ -20,17 +19,6 @@ INFUSION = "/need ride to the infusion Fri 9:00"
 INFUSION_AT = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 # Thursday night, 2 a.m. in Berlin.
 TWO_AM = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
-
-
-async def _need(circle: Circle) -> Need:
-    async with circle.sm() as session:
-        return (await session.exec(select(Need))).one()
-
-
-async def _helpers(circle: Circle) -> list[tuple[int, str]]:
-    async with circle.sm() as session:
-        rows = await session.exec(select(NeedHelper).order_by(col(NeedHelper.id)))
-        return [(row.user_id, row.role) for row in rows.all()]
 
 
 async def _pending_for(circle: Circle, person_id: int) -> list[str]:
@@ -63,10 +51,10 @@ async def test_ben_stands_by_for_annas_ride(circle: Circle) -> None:
         "🛟 Ben is standing by for ride to the infusion, Fri 09:00: if Anna can't make it, "
         "Ben will step in."
     )
-    assert await _helpers(circle) == [(ANNA.id, "helper"), (BEN.id, "backup")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper"), (BEN.id, "backup")]
     # Standing by brings no reminders: those are the helper's.
     assert await _pending_for(circle, BEN.id) == []
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.claimer_id, need.taken) == (ANNA.id, 1)
 
 
@@ -97,9 +85,9 @@ async def test_anna_drops_out_at_two_in_the_morning_and_ben_is_on_at_once(
     assert [m for m in circle.group()[group_before:] if m.from_bot and "open again" in m.text] == []
     assert not [m for m in circle.group()[group_before:] if m.from_bot and "Asked by" not in m.text]
 
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.status, need.claimer_id, need.taken) == (NeedStatus.CLAIMED, BEN.id, 1)
-    assert await _helpers(circle) == [(BEN.id, "helper")]
+    assert await circle.helper_rows() == [(BEN.id, "helper")]
     # Ben has the reminders now; Anna has none; nothing asks the group.
     assert sorted(await _pending_for(circle, BEN.id)) == [
         MessageKind.FOLLOW_UP,
@@ -126,7 +114,7 @@ async def test_without_a_backup_the_group_is_asked_again(circle: Circle) -> None
     await circle.press(ANNA, circle.card("infusion"), "↩️ Release")
     assert circle.last_in_group().text.startswith("↩️ Anna can't make it after all.")
     assert "is open again" in circle.last_in_group().text
-    assert (await _need(circle)).status == NeedStatus.OPEN
+    assert (await circle.only_need()).status == NeedStatus.OPEN
 
 
 async def test_the_backup_can_step_down(circle: Circle) -> None:
@@ -135,7 +123,7 @@ async def test_the_backup_can_step_down(circle: Circle) -> None:
     answer = await circle.press(BEN, note, "🛟 Step down as backup")
     assert answer == ("You're no longer standing by — thank you for offering.", False)
     assert "Backup" not in circle.card("infusion").text
-    assert await _helpers(circle) == [(ANNA.id, "helper")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper")]
     again = await circle.press(BEN, note, "🛟 Step down as backup")
     assert again == ("You're not standing by for this one.", True)
 
@@ -165,7 +153,7 @@ async def test_who_may_not_stand_by_is_told_kindly(circle: Circle) -> None:
         "Ben is already standing by. Thank you!",
         True,
     )
-    assert await _helpers(circle) == [(ANNA.id, "helper"), (BEN.id, "backup")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper"), (BEN.id, "backup")]
 
 
 async def test_two_offering_to_stand_by_at_once_only_one_is_the_backup(circle: Circle) -> None:
@@ -176,7 +164,7 @@ async def test_two_offering_to_stand_by_at_once_only_one_is_the_backup(circle: C
     ben = circle.fake.user_presses(BEN.id, card.chat_id, card.message_id, "🛟 Backup")
     carl = circle.fake.user_presses(CARL.id, card.chat_id, card.message_id, "🛟 Backup")
     await asyncio.gather(circle.feed(ben), circle.feed(carl))
-    backups = [uid for uid, role in await _helpers(circle) if role == "backup"]
+    backups = [uid for uid, role in await circle.helper_rows() if role == "backup"]
     assert len(backups) == 1
     answers = sorted(
         said[1]
@@ -200,7 +188,7 @@ async def test_a_backup_who_takes_a_free_place_is_a_helper(circle: Circle) -> No
     await circle.press(BEN, circle.card("move the bed"), "🙋 I'll do it")
     card = circle.card("move the bed")
     assert "Claimed by Anna and Ben" in card.text and "Backup:" not in card.text
-    assert await _helpers(circle) == [(ANNA.id, "helper"), (BEN.id, "helper")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper"), (BEN.id, "helper")]
 
 
 async def test_forget_me_hands_the_place_to_the_backup(circle: Circle) -> None:
@@ -222,7 +210,7 @@ async def test_forget_me_hands_the_place_to_the_backup(circle: Circle) -> None:
     assert "🙋 Claimed by Ben" in circle.card("infusion").text
     assert "🙋 Claimed by Carl" in circle.card("dinner").text
     assert not [m for m in circle.group()[group_before:] if m.from_bot and "open again" in m.text]
-    assert sorted(await _helpers(circle)) == sorted([(BEN.id, "helper"), (CARL.id, "helper")])
+    assert sorted(await circle.helper_rows()) == sorted([(BEN.id, "helper"), (CARL.id, "helper")])
 
     # A backup who forgets themselves stops standing by.
     await circle.press(ANNA, circle.card("infusion"), "🛟 Backup")
@@ -230,4 +218,4 @@ async def test_forget_me_hands_the_place_to_the_backup(circle: Circle) -> None:
     await circle.say_privately(ANNA, "/forget_me")
     await circle.press(ANNA, circle.private(ANNA)[-1], "Yes, forget me")
     assert "Backup" not in circle.card("infusion").text.split("\n")[-1]
-    assert (ANNA.id, "backup") not in await _helpers(circle)
+    assert (ANNA.id, "backup") not in await circle.helper_rows()

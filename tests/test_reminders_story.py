@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 
 from bot.context import AppContext
-from storage.models import MessageKind, MessageState, Need, NeedStatus, ScheduledMessage
+from storage.models import MessageKind, MessageState, NeedStatus, ScheduledMessage
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle
 
 # Storage matters here: every story runs on SQLite and again on PostgreSQL.
@@ -34,13 +34,6 @@ async def _claimed_ride(circle: Circle) -> None:
 
 def _reminders(circle: Circle, person: object) -> list[str]:
     return [m.text for m in circle.private(person) if "Reminder:" in m.text]  # type: ignore[arg-type]
-
-
-async def _need(circle: Circle) -> Need:
-    from sqlmodel import select
-
-    async with circle.sm() as session:
-        return (await session.exec(select(Need))).one()
 
 
 async def test_anna_is_reminded_a_day_and_two_hours_before_the_ride(circle: Circle) -> None:
@@ -183,7 +176,7 @@ async def test_didnt_happen_closes_the_need_and_maria_hears_kindly(circle: Circl
     await circle.press(ANNA, circle.private(ANNA)[-1], "❌ Didn't happen")
     card = circle.card("ride to neurology")
     assert "Didn't happen" in card.text and card.buttons == []
-    assert (await _need(circle)).status == NeedStatus.MISSED
+    assert (await circle.only_need()).status == NeedStatus.MISSED
     assert circle.private(MARIA)[-1].text.startswith("❌ Anna says 🚗 ride to neurology")
     assert "post it again with /need" in circle.private(MARIA)[-1].text
 
@@ -197,7 +190,7 @@ async def test_an_unanswered_question_is_asked_once_more_then_left_open(circle: 
     await circle.run_until(utc(3, 12, month=12))
     assert sum("Did it happen" in m.text for m in circle.private(ANNA)) == 2
     # Never guessed: it stays claimed until someone answers.
-    assert (await _need(circle)).status == NeedStatus.CLAIMED
+    assert (await circle.only_need()).status == NeedStatus.CLAIMED
 
 
 async def test_a_restart_in_the_middle_sends_each_reminder_exactly_once(circle: Circle) -> None:

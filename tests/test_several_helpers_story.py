@@ -6,13 +6,13 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.categories import Category
 from bot.places import Places, read_places
 from bot.render import needs as need_texts
 from bot.services.needs import NeedCard
-from storage.models import MessageKind, MessageState, Need, NeedHelper, NeedStatus, Observation
+from storage.models import MessageKind, MessageState, Need, NeedStatus, Observation
 from tests.conftest import ANNA, BEN, CARL, MARIA, TOM, Circle, a_card
 
 # Claims race here: every story runs on SQLite and again on PostgreSQL.
@@ -21,17 +21,6 @@ pytestmark = pytest.mark.both_databases
 BED = "/need 2 people to help move the bed Sat 10:00"
 # Saturday 28 November 2026, 10:00 in Berlin.
 BED_AT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-
-async def _need(circle: Circle) -> Need:
-    async with circle.sm() as session:
-        return (await session.exec(select(Need))).one()
-
-
-async def _helpers(circle: Circle) -> list[tuple[int, str]]:
-    async with circle.sm() as session:
-        rows = await session.exec(select(NeedHelper).order_by(col(NeedHelper.id)))
-        return [(row.user_id, row.role) for row in rows.all()]
 
 
 async def _pending(circle: Circle, kind: MessageKind) -> list[tuple[int | None, int]]:
@@ -65,7 +54,7 @@ async def test_a_need_for_two_people_shows_two_places(circle: Circle) -> None:
     assert "🟢 Open — needs 2 helpers. Tap “I'll do it” to help." in card.text
     assert "🙋 1. — still open  2. — still open" in card.text
     assert card.buttons == [["🙋 I'll do it"], ["✖️ Cancel"]]
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.places, need.taken, need.description) == (2, 0, "help move the bed")
 
 
@@ -87,7 +76,7 @@ async def test_anna_and_ben_each_take_a_place_and_the_card_lists_them(circle: Ci
         "🙋 Anna will help you: help move the bed, Sat 10:00. Still looking for 1 more."
     )
     assert "👥 2 helpers; still looking for 1 more." in circle.private(ANNA)[-1].text
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.status, need.taken, need.claimer_id) == (NeedStatus.OPEN, 1, ANNA.id)
     first_claimed = need.claimed_at
 
@@ -101,10 +90,10 @@ async def test_anna_and_ben_each_take_a_place_and_the_card_lists_them(circle: Ci
         "🙋 Ben will help you: help move the bed, Sat 10:00. That's all 2 helpers: Anna and Ben."
     )
     assert "👥 2 helpers — with Anna." in circle.private(BEN)[-1].text
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.status, need.taken, need.claimer_id) == (NeedStatus.CLAIMED, 2, ANNA.id)
     assert need.claimed_at == first_claimed  # when the first place was taken
-    assert await _helpers(circle) == [(ANNA.id, "helper"), (BEN.id, "helper")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper"), (BEN.id, "helper")]
 
     # Each helper has their own reminders and "Did it happen?"; the group's nudges are gone.
     reminders = await _pending(circle, MessageKind.REMINDER)
@@ -126,9 +115,9 @@ async def test_the_same_person_cannot_take_two_places(circle: Circle) -> None:
     await circle.press(ANNA, circle.card("move the bed"), "🙋 I'll do it")
     answer = await circle.press(ANNA, circle.card("move the bed"), "🙋 I'll do it")
     assert answer == ("You already have a place on this one — thank you!", True)
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.taken, need.status) == (1, NeedStatus.OPEN)
-    assert await _helpers(circle) == [(ANNA.id, "helper")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper")]
 
 
 async def test_pressing_twice_at_the_same_moment_takes_one_place(circle: Circle) -> None:
@@ -140,9 +129,9 @@ async def test_pressing_twice_at_the_same_moment_takes_one_place(circle: Circle)
         for _ in range(2)
     ]
     await asyncio.gather(*(circle.feed(press) for press in presses))
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.taken, need.status, need.claimer_id) == (1, NeedStatus.OPEN, ANNA.id)
-    assert await _helpers(circle) == [(ANNA.id, "helper")]
+    assert await circle.helper_rows() == [(ANNA.id, "helper")]
 
 
 async def test_two_people_pressing_for_the_last_place_only_one_gets_it(circle: Circle) -> None:
@@ -154,9 +143,9 @@ async def test_two_people_pressing_for_the_last_place_only_one_gets_it(circle: C
     carl = circle.fake.user_presses(CARL.id, card.chat_id, card.message_id, "🙋 I'll do it")
     await asyncio.gather(circle.feed(ben), circle.feed(carl))
 
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.status, need.taken) == (NeedStatus.CLAIMED, 2)
-    helpers = await _helpers(circle)
+    helpers = await circle.helper_rows()
     assert len(helpers) == 2 and helpers[0] == (ANNA.id, "helper")
     winner = BEN if helpers[1][0] == BEN.id else CARL
     loser = CARL if winner == BEN else BEN
@@ -198,10 +187,10 @@ async def test_a_release_frees_one_place_and_only_that_helpers_messages_go(
         "↩️ Anna can't make it after all. 🤝 help move the bed (Sat 28 Nov, 10:00) still needs "
         "1 more — could someone else help?"
     ]
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.status, need.taken, need.claimer_id) == (NeedStatus.OPEN, 1, BEN.id)
     assert need.claimed_at is not None
-    assert await _helpers(circle) == [(BEN.id, "helper")]
+    assert await circle.helper_rows() == [(BEN.id, "helper")]
     # Anna's messages are gone; Ben's are the very same rows as before.
     bens_after = [
         row_id
@@ -221,7 +210,7 @@ async def test_a_release_frees_one_place_and_only_that_helpers_messages_go(
 
     # Ben releases too: nobody holds a place; the need is as it was posted.
     await circle.press(BEN, circle.card("move the bed"), "↩️ Release")
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.status, need.taken, need.claimer_id, need.claimed_at) == (
         NeedStatus.OPEN,
         0,
@@ -273,7 +262,7 @@ async def test_each_helper_is_reminded_and_asked_if_it_happened(circle: Circle) 
     assert circle.private(MARIA)[-1].text.startswith(
         "✅ “help move the bed” is done — thanks to Anna and Ben."
     )
-    need = await _need(circle)
+    need = await circle.only_need()
     assert need.status == NeedStatus.DONE
     # Anna's second "Did it happen?" a day later is no longer sent.
     before = len(circle.private(ANNA))
@@ -401,7 +390,7 @@ async def test_the_guided_flow_asks_for_several_helpers_too(circle: Circle) -> N
     await circle.press(MARIA, preview, "✅ Post it")
     card = circle.card("move the bed")
     assert "🙋 1. — still open  2. — still open" in card.text
-    need = await _need(circle)
+    need = await circle.only_need()
     assert (need.places, need.description) == (2, "move the bed")
 
 
@@ -428,4 +417,4 @@ async def test_places_taken_at_once_in_the_group_and_privately_both_show_on_the_
 
     # The card ends on the last change, not on Anna's older one.
     assert "🙋 Claimed by Anna and Ben" in circle.card("move the bed").text
-    assert (await _need(circle)).taken == 2
+    assert (await circle.only_need()).taken == 2
