@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar, Event
 
 from bot.categories import CATEGORY_EMOJI, CATEGORY_NAME
-from bot.render.common import e
+from bot.render.common import e, joined
 from bot.services.calendar import CalendarView, Entry, Scope
 from bot.services.planning import EXACT_NEED_LENGTH
 from bot.timeparse import Precision
@@ -29,17 +29,11 @@ def uid(need_id: int) -> str:
     return f"need-{need_id}@{UID_DOMAIN}"
 
 
-def _names(names: tuple[str, ...]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def summary(entry: Entry, scope: Scope) -> str:
     text = f"{CATEGORY_EMOJI[entry.category]} {CATEGORY_NAME[entry.category]} — {entry.description}"
     if scope == Scope.ALL:
         # The supported person's calendar: who is coming is the point.
-        text += f" ({_names(entry.helpers)})" if entry.helpers else " (still open)"
+        text += f" ({joined(entry.helpers)})" if entry.helpers else " (still open)"
     return text
 
 
@@ -52,7 +46,7 @@ def description(entry: Entry) -> str:
         lines.append("This was cancelled.")
     elif entry.helpers:
         missing = entry.places - len(entry.helpers)
-        lines.append(f"Helping: {_names(entry.helpers)}.")
+        lines.append(f"Helping: {joined(entry.helpers)}.")
         if missing > 0:
             lines.append(f"Still {missing} more wanted.")
     else:

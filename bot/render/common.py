@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,6 +16,13 @@ CALLBACK_ANSWER_LIMIT = 200
 def e(text: str) -> str:
     """Escape user text for parse_mode=HTML."""
     return escape(text, quote=False)
+
+
+def joined(names: Sequence[str]) -> str:
+    """ "Anna", "Anna and Ben", "Anna, Ben and Carl"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def shorten(text: str, limit: int) -> str:

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import DataAction, DataButton, encode
 from bot.categories import CATEGORY_EMOJI
-from bot.render.common import e, shorten
+from bot.render.common import e, joined, shorten
 from bot.services.data_rights import (
     CirclePreview,
     Export,
@@ -206,10 +206,7 @@ ZIP_CAPTION = "The same as spreadsheets: CSV files in a zip."
 
 
 def _listed(names: Sequence[str]) -> str:
-    quoted = [f"<b>{e(shorten(name, 60))}</b>" for name in names]
-    if len(quoted) <= 1:
-        return "".join(quoted)
-    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return joined([f"<b>{e(shorten(name, 60))}</b>" for name in names])
 
 
 def supported_person_text(groups: Sequence[str]) -> str:

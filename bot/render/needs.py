@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import NeedAction, NeedButton, Origin, encode
 from bot.categories import CATEGORY_EMOJI, CATEGORY_NAME, Category
 from bot.render.away import away_line
-from bot.render.common import e, shorten
+from bot.render.common import e, joined, shorten
 from bot.render.prefs import board_block, first_helper_block
 from bot.render.series import series_row
 from bot.services.needs import (
@@ -48,13 +48,6 @@ def _asked_by(card: NeedCard) -> str:
     if card.requested_by == card.patient_id:
         return f"Asked by {e(card.patient_name)}"
     return f"Asked by {e(card.requester_name)} for {e(card.patient_name)}"
-
-
-def joined(names: list[str]) -> str:
-    """ "Anna", "Anna and Ben", "Anna, Ben and Carl"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def helper_names(card: NeedCard, fallback: str = "someone") -> str:
@@ -297,8 +290,7 @@ def reminders_line(reminders: tuple[datetime, ...], card: NeedCard, now: datetim
     if not reminders:
         return ""
     times = [instant(moment, card, now) for moment in reminders]
-    listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
-    return f"⏰ I'll remind you {e(listed)}."
+    return f"⏰ I'll remind you {e(joined(times))}."
 
 
 def _team_line(card: NeedCard, helper_id: int | None) -> str:

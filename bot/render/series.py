@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import SeriesAction, SeriesButton, encode
 from bot.categories import CATEGORY_EMOJI
-from bot.render.common import e, shorten
+from bot.render.common import e, joined, shorten
 from bot.services.needs import NeedCard
 from bot.services.series import SeriesRefusal, SeriesView
 from bot.timeparse import Precision, When, day_when, format_when, format_when_short
@@ -107,8 +107,7 @@ def date_is_yours(card: NeedCard, reminders: tuple[datetime, ...], now: datetime
     ]
     if reminders:
         times = [format_when_short(When(Precision.EXACT, r), card.zone, now) for r in reminders]
-        listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
-        lines.append(f"⏰ I'll remind you {e(listed)}.")
+        lines.append(f"⏰ I'll remind you {e(joined(times))}.")
     lines.append("Can't make this one? Tap ↩️ Release on its card — someone else can step in.")
     return "\n".join(lines)
 

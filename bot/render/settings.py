@@ -8,7 +8,7 @@ from datetime import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import encode
-from bot.render.common import e, shorten
+from bot.render.common import e, joined, shorten
 from bot.render.observations import setting_line
 from bot.services.series import MAX_DAYS_AHEAD, MIN_DAYS_AHEAD
 from bot.services.settings import (
@@ -68,10 +68,7 @@ def lead_words(minutes: int) -> str:
 
 
 def leads_words(leads: tuple[int, ...]) -> str:
-    words = [lead_words(lead) for lead in leads]
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return joined([lead_words(lead) for lead in leads])
 
 
 def _clock(at: time) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import ThanksButton, encode
-from bot.render.common import e
+from bot.render.common import e, joined
 from bot.services.needs import NeedCard
 from bot.services.thanks import ThanksOutcome, can_thank, helper_names
 from bot.timeparse import format_when
@@ -52,12 +52,6 @@ def keyboard(card: NeedCard) -> InlineKeyboardMarkup | None:
     )
 
 
-def _names(names: tuple[str, ...]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _what(description: str) -> str:
     words = description.split()
     first = words[0].lower().strip(",.!") if words else ""
@@ -83,7 +77,7 @@ def _day(card: NeedCard, now: datetime) -> str:
 
 
 def group_thanks(card: NeedCard, now: datetime) -> str:
-    helpers = _names(helper_names(card))
+    helpers = joined(helper_names(card))
     return (
         f"💛 {e(card.patient_name)} says thank you to {e(helpers)} for "
         f"{e(_what(card.description))}{_day(card, now)}!"

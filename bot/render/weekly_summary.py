@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.render.common import e
+from bot.render.common import e, joined
 from bot.services.weekly_summary import WeeklySummary
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -20,9 +20,7 @@ def _count(n: int, one: str, many: str) -> str:
 def _names(names: list[str]) -> str:
     if len(names) > NAMES_SHOWN:
         names = [*names[: NAMES_SHOWN - 1], f"{len(names) - NAMES_SHOWN + 1} others"]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return joined(names)
 
 
 def wait_text(wait: timedelta) -> str:
