@@ -4,6 +4,7 @@ dates' own Needs are made and changed through bot.services.needs. No Telegram he
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -442,6 +443,23 @@ async def view(sm: SessionMaker, series_id: int, now: datetime) -> SeriesView | 
         return await _view(session, series, circle, now)
 
 
+async def _each_date(
+    sm: SessionMaker,
+    change: Callable[[SessionMaker, needs.Press], Awaitable[NeedChange]],
+    need_ids: list[int],
+    actor_id: int,
+    chat_id: int,
+    now: datetime,
+) -> tuple[NeedChange, ...]:
+    """Each date changed as if this person pressed its own button; the changes that took.
+    The press on the series was checked where it was made, so each date only asks that
+    they belong to its circle (as a private press does)."""
+    made = [
+        await change(sm, needs.Press(need_id, actor_id, chat_id, True, now)) for need_id in need_ids
+    ]
+    return tuple(one for one in made if one.ok)
+
+
 async def take_all(
     sm: SessionMaker, series_id: int, actor_id: int, chat_id: int, private: bool, now: datetime
 ) -> SeriesChange:
@@ -476,12 +494,8 @@ async def take_all(
             for n in await store.live_needs_after(session, series_id, now)
             if n.id is not None and n.status == NeedStatus.OPEN
         ]
-    changes = []
-    for need_id in open_ids:
-        change = await needs.claim(sm, needs.Press(need_id, actor_id, chat_id, True, now))
-        if change.ok:
-            changes.append(change)
-    return SeriesChange(await view(sm, series_id, now), changes=tuple(changes), actor_role=role)
+    changes = await _each_date(sm, needs.claim, open_ids, actor_id, chat_id, now)
+    return SeriesChange(await view(sm, series_id, now), changes=changes, actor_role=role)
 
 
 async def release_all(
@@ -563,12 +577,8 @@ async def stop(
         await store.remove_pending_posts(session, series_id)
         await session.commit()
         ahead = [n.id for n in await store.live_needs_after(session, series_id, now) if n.id]
-    changes = []
-    for need_id in ahead:
-        change = await needs.cancel(sm, needs.Press(need_id, actor_id, chat_id, True, now))
-        if change.ok:
-            changes.append(change)
-    return SeriesChange(await view(sm, series_id, now), changes=tuple(changes), actor_role=role)
+    changes = await _each_date(sm, needs.cancel, ahead, actor_id, chat_id, now)
+    return SeriesChange(await view(sm, series_id, now), changes=changes, actor_role=role)
 
 
 # --- /series: the running series, and skipping one date -----------------------------------------
