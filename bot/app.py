@@ -184,6 +184,7 @@ def build_application(
         clock=clock,
         notifier=notifier,
         scheduler=Scheduler(sm, clock, Deliverer(sm, notifier)),
+        shared_database=engine.dialect.name == "postgresql",
     )
     application.add_handler(circle_scope_handler(), group=-100)
     application.add_handler(button_guard(), group=-90)

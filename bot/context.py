@@ -25,6 +25,9 @@ class AppContext:
     # Changes to one need take turns from the change to its card's edit, so the card a
     # family sees ends on the last change even when two chats press at once.
     need_turns: Turns = field(default_factory=Turns)
+    # PostgreSQL: other replicas may change a need while this one edits its card, which
+    # their turns cannot see (see handlers/cards.refresh_card).
+    shared_database: bool = False
 
 
 def app_context(context: CallbackContext[Any, Any, Any, Any]) -> AppContext:

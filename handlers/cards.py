@@ -45,7 +45,31 @@ async def publish(
 
 
 async def refresh_card(app: AppContext, card: NeedCard) -> None:
-    """Show the card's new state; if its message is gone, post it again."""
+    """Show the card's new state; if its message is gone, post it again.
+
+    Within this process a need's changes take turns up to their card's edit. Another replica
+    sharing the database can still change the need while this edit is on its way, and its
+    own edit may reach Telegram first and be overwritten by this older one. So afterwards the
+    need's version is read again, and the newer state shown: whichever edit lands last, the
+    replica that made it looks once more, and the card ends on the last change."""
+    for _ in range(_MOST_SHOWINGS):
+        await _show(app, card)
+        if not app.shared_database:
+            return
+        if await service.need_version(app.sm, card.id) in (None, card.version):
+            return
+        latest = await service.need_card(app.sm, card.id)
+        if latest is None:
+            return
+        card = latest
+
+
+# Each showing past the first answers a change made by someone else in the meantime; a need
+# changing this often is shown as it is after a few, and its next change shows it again.
+_MOST_SHOWINGS = 4
+
+
+async def _show(app: AppContext, card: NeedCard) -> None:
     now = app.clock.now()
     text = texts.card_text(card, now)
     keyboard = texts.card_keyboard(card)

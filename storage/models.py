@@ -119,6 +119,10 @@ class Need(SQLModel, table=True):
     occurs_on: date | None = None
     # The supported person's one-tap "💛 Say thanks" in the group, once.
     thanked_at: datetime | None = None
+    # Goes up by one with every change its card shows, in the change's own UPDATE. A replica
+    # reads it again after editing the card: if another replica changed the need while the
+    # edit was on its way, the card is shown again (handlers/cards.refresh_card).
+    version: int = Field(default=0)
 
 
 class HelperRole(StrEnum):

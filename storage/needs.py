@@ -50,10 +50,28 @@ async def set_card(session: AsyncSession, need_id: int, chat_id: int, message_id
 async def _change(
     session: AsyncSession, need_id: int, *conditions: object, **values: object
 ) -> bool:
+    """The need's one conditional UPDATE for a change; it also counts the change in its
+    version, which the card follows."""
     result = await session.execute(
-        update(Need).where(col(Need.id) == need_id, *conditions).values(**values)  # type: ignore[arg-type]
+        update(Need)
+        .where(col(Need.id) == need_id, *conditions)  # type: ignore[arg-type]
+        .values(**values, version=col(Need.version) + 1)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def note_changed(session: AsyncSession, need_ids: Sequence[int]) -> None:
+    """Count a change to these needs' cards made outside their own row (a backup who steps
+    down, a person forgotten)."""
+    if need_ids:
+        await session.execute(
+            update(Need).where(col(Need.id).in_(need_ids)).values(version=col(Need.version) + 1)
+        )
+
+
+async def version_of(session: AsyncSession, need_id: int) -> int | None:
+    rows = await session.exec(select(Need.version).where(col(Need.id) == need_id))
+    return rows.first()
 
 
 def _first_helper(need_id: int) -> Any:
@@ -278,15 +296,10 @@ async def remove_backup(session: AsyncSession, need_id: int, user_id: int) -> bo
             col(NeedHelper.role) == HelperRole.BACKUP,
         )
     )
-    return bool(gone.rowcount)  # type: ignore[attr-defined]
-
-
-async def remove_backups_of(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        delete(NeedHelper).where(
-            col(NeedHelper.user_id) == user_id, col(NeedHelper.role) == HelperRole.BACKUP
-        )
-    )
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        return False
+    await note_changed(session, [need_id])
+    return True
 
 
 async def _close(

@@ -235,12 +235,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "both_databases: run the test on SQLite and again on PostgreSQL"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only: run the test on PostgreSQL alone (what only replicas do)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.definition.get_closest_marker("both_databases") and (
-        "database_url" in metafunc.fixturenames
-    ):
+    if "database_url" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        metafunc.parametrize("database_kind", ["postgresql"])
+    elif metafunc.definition.get_closest_marker("both_databases"):
         metafunc.parametrize("database_kind", ["sqlite", "postgresql"])
 
 

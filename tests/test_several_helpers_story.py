@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
+from telegram import Update
 
 from bot.categories import Category
 from bot.places import Places, read_places
@@ -418,3 +419,58 @@ async def test_places_taken_at_once_in_the_group_and_privately_both_show_on_the_
     # The card ends on the last change, not on Anna's older one.
     assert "🙋 Claimed by Anna and Ben" in circle.card("move the bed").text
     assert (await circle.only_need()).taken == 2
+
+
+@pytest.mark.postgresql_only
+async def test_places_taken_at_once_through_two_replicas_both_show_on_the_card(
+    circle: Circle,
+) -> None:
+    await circle.set_up(ANNA, BEN, CARL)
+    await circle.say(MARIA, BED)
+    card = circle.card("move the bed")
+    anna = circle.fake.user_presses(ANNA.id, card.chat_id, card.message_id, "🙋 I'll do it")
+    ben = circle.fake.user_presses(BEN.id, card.chat_id, card.message_id, "🙋 I'll do it")
+    # A second replica: its own process (here, its own Application) on the same database.
+    other = circle.factory()
+    await other.initialize()
+    edits_before = len(circle.fake.calls_of("editMessageText"))
+    try:
+        # Anna's press is taken by this replica, and its card edit is slow to reach
+        # Telegram; meanwhile the other replica takes Ben's press and edits the card.
+        held = circle.fake.hold_next("editMessageText", chat_id=card.chat_id)
+        anna_pressing = asyncio.create_task(circle.feed(anna))
+        await asyncio.wait_for(held.reached.wait(), 5)
+        await other.process_update(Update.de_json(ben, other.bot))
+        assert "🙋 Claimed by Anna and Ben" in circle.card("move the bed").text
+        held.release()
+        await asyncio.wait_for(anna_pressing, 5)
+    finally:
+        await other.shutdown()
+
+    # Anna's older edit landed last; her replica saw the newer change and showed it.
+    assert "🙋 Claimed by Anna and Ben" in circle.card("move the bed").text
+    assert len(circle.fake.calls_of("editMessageText")) - edits_before == 3
+
+
+@pytest.mark.postgresql_only
+async def test_with_no_other_change_a_replica_edits_the_card_once(circle: Circle) -> None:
+    await circle.set_up(ANNA, BEN)
+    await circle.say(MARIA, BED)
+    edits_before = len(circle.fake.calls_of("editMessageText"))
+
+    versions = [(await circle.only_need()).version]
+    for person, button in (
+        (ANNA, "🙋 I'll do it"),
+        (BEN, "🛟 Backup"),
+        (BEN, "🛟 Backup"),  # pressed again: he steps down
+        (ANNA, "↩️ Release"),
+        (MARIA, "✖️ Cancel"),
+    ):
+        await circle.press(person, circle.card("move the bed"), button)
+        versions.append((await circle.only_need()).version)
+
+    # Each change counted once in the need's version, and each card edited once: the
+    # replica's look afterwards found nothing newer.
+    assert versions == sorted(set(versions))
+    assert len(circle.fake.calls_of("editMessageText")) - edits_before == 5
+    assert "Cancelled by Maria" in circle.card("move the bed").text

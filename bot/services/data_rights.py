@@ -642,6 +642,8 @@ async def forget(sm: SessionMaker, user_id: int, now: datetime) -> Forgotten:
         reopened, promoted = await _release_all(session, user_id, now)
         # No longer standing by for anything: those cards show it.
         renamed += await store.remove_backups_of(session, user_id)
+        # Their name leaves these cards: a change to each, as replicas keep cards up to date.
+        await need_store.note_changed(session, renamed)
         # After the release: its re-planned messages to the group stay, theirs go.
         await store.erase_person(session, user_id, now)
         await session.commit()

@@ -60,6 +60,8 @@ class NeedCard:
     series_id: int | None = None
     occurs_on: date | None = None
     thanked_at: datetime | None = None
+    # The need's version as this card shows it (Need.version).
+    version: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -134,6 +136,7 @@ async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
         series_id=need.series_id,
         occurs_on=need.occurs_on,
         thanked_at=need.thanked_at,
+        version=need.version,
     )
 
 
@@ -530,10 +533,11 @@ async def unbackup(sm: SessionMaker, press: Press) -> NeedChange:
             return NeedChange(None, loaded)
         need, circle, role = loaded
         refusal = _closed_refusal(need)
-        if refusal is None and not await store.remove_backup(
-            session, press.need_id, press.actor_id
-        ):
-            refusal = Refusal.NOT_BACKUP
+        if refusal is None:
+            if await store.remove_backup(session, press.need_id, press.actor_id):
+                need = await store.get_need(session, press.need_id) or need
+            else:
+                refusal = Refusal.NOT_BACKUP
         await session.commit()
         card = await _card(session, need, circle)
         return NeedChange(card, refusal, actor_role=role)
@@ -586,6 +590,11 @@ async def mine(sm: SessionMaker, user_id: int, now: datetime) -> Board:
             assert circle is not None
             cards.append(await _card(session, need, circle))
         return Board(cards, more=len(needs) > BOARD_LIMIT)
+
+
+async def need_version(sm: SessionMaker, need_id: int) -> int | None:
+    async with sm() as session:
+        return await store.version_of(session, need_id)
 
 
 async def need_card(sm: SessionMaker, need_id: int) -> NeedCard | None:
