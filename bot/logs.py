@@ -62,18 +62,51 @@ def note_circle(circle_id: int | None) -> None:
         scope.circle_id = circle_id
 
 
+class CircleNames:
+    """Which circle each chat's updates are about, for their log lines, remembered for a
+    minute once found: every update asks, the answer almost never changes, and a log line
+    naming the circle a chat had a minute ago does no harm. Keyed by the group's chat id
+    (negative), or outside a group by the person's id (positive, as their private chat's),
+    so the two never meet."""
+
+    def __init__(self, keep_for: float = 60.0, most: int = 50_000) -> None:
+        self._keep_for = keep_for
+        self._most = most
+        self._known: dict[int, tuple[float, int]] = {}
+
+    def get(self, key: int) -> int | None:
+        known = self._known.get(key)
+        if known is None or known[0] < time.monotonic():
+            return None
+        return known[1]
+
+    def put(self, key: int, circle_id: int) -> None:
+        self._known.pop(key, None)  # to the end: the oldest are first to go
+        self._known[key] = (time.monotonic() + self._keep_for, circle_id)
+        while len(self._known) > self._most:
+            del self._known[next(iter(self._known))]
+
+
 async def _name_the_circle(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
     chat, user = update.effective_chat, update.effective_user
-    circle_id: int | None = None
-    try:
-        async with app_context(context).sm() as session:
-            if chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP):
-                circle_id = await people.circle_id_of_chat(session, chat.id)
-            elif user is not None:
-                # In a private chat the circle is known only if the person is in just one.
-                circle_id = await people.only_circle_id_of(session, user.id)
-    except SQLAlchemyError:
-        return  # the handlers will meet the same problem and say so
+    in_group = chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+    key = chat.id if chat is not None and in_group else user.id if user is not None else None
+    if key is None:
+        return
+    names: CircleNames = context.bot_data.setdefault("circle_names", CircleNames())
+    circle_id = names.get(key)
+    if circle_id is None:
+        try:
+            async with app_context(context).sm() as session:
+                if in_group:
+                    circle_id = await people.circle_id_of_chat(session, key)
+                else:
+                    # Privately the circle is known only if the person is in just one.
+                    circle_id = await people.only_circle_id_of(session, key)
+        except SQLAlchemyError:
+            return  # the handlers will meet the same problem and say so
+        if circle_id is not None:  # a group about to be set up is asked again
+            names.put(key, circle_id)
     note_circle(circle_id)
 
 

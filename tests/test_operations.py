@@ -150,6 +150,27 @@ async def test_each_update_is_handled_in_its_scope_and_its_circle_is_named(
     assert processor.last_processed_at is not None
 
 
+async def test_a_group_set_up_a_moment_ago_is_named_in_its_next_lines(circle: Circle) -> None:
+    processor = circle.app.update_processor
+
+    async def circle_named_when(person_id: int, text: str) -> str | None:
+        with captured(level=logging.DEBUG) as stream:
+            update = Update.de_json(
+                circle.fake.user_sends(person_id, circle.group_id, text), circle.app.bot
+            )
+            await processor.process_update(update, circle.app.process_update(update))
+        sends = [line for line in lines(stream) if "Calling Bot API endpoint `sendMessage`" in line]
+        found = re.search(r" circle=(\d+) ", sends[-1])
+        return found.group(1) if found else None
+
+    assert await circle_named_when(MARIA.id, "/help") is None  # no circle here yet
+    await circle.set_up(ANNA)
+    first = await circle_named_when(MARIA.id, "/board")
+    assert first is not None
+    # Asked again a moment later, the answer comes from memory and is the same.
+    assert await circle_named_when(ANNA.id, "/board") == first
+
+
 # ---------------------------------------------------------------- start-up line
 
 
