@@ -170,8 +170,10 @@ async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime
 
 @dataclass(frozen=True)
 class GivenBack:
-    """A place given back; `promoted` is the backup who holds it now, if one stood by."""
+    """A place given back: the need as it left it, and the backup who holds the place now,
+    if one stood by."""
 
+    need: Need
     promoted: int | None = None
 
 
@@ -214,8 +216,7 @@ async def give_back(
     if not await _free_place(session, need_id, user_id):
         return None
     promoted = await _promote_backup(session, need_id, now)
-    await _sync_claimer(session, need_id)
-    return GivenBack(promoted)
+    return GivenBack(await _sync_claimer(session, need_id), promoted)
 
 
 async def _promote_backup(session: AsyncSession, need_id: int, now: datetime) -> int | None:

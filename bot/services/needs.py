@@ -3,7 +3,7 @@ decides what changes and returns who must be told; Telegram is called after the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -20,7 +20,7 @@ from bot.timeparse import When, local_to_utc
 from storage import needs as store
 from storage import people
 from storage.db import SessionMaker
-from storage.models import Circle, HelperRole, MessageKind, Need, NeedStatus, Role
+from storage.models import Circle, HelperRole, MessageKind, Need, NeedHelper, NeedStatus, Role
 
 # Long enough for "ride to the neurology clinic at St Mary's, wheelchair in the boot",
 # short enough that a card stays readable on a phone.
@@ -83,9 +83,14 @@ class NeedCard:
         return user_id in self.helper_ids or (not self.helpers and self.claimer_id == user_id)
 
 
-async def _card(session: AsyncSession, need: Need, circle: Circle) -> NeedCard:
+async def _card(
+    session: AsyncSession, need: Need, circle: Circle, held: Sequence[NeedHelper] | None = None
+) -> NeedCard:
+    """The need's card; `held` is its helpers and backups when the caller has read them
+    already, in the change's own transaction."""
     assert need.id is not None and circle.id is not None
-    held = await store.helpers_of(session, [need.id])
+    if held is None:
+        held = await store.helpers_of(session, [need.id])
     names = await people.people_by_id(
         session,
         [
@@ -314,11 +319,12 @@ async def claim(sm: SessionMaker, press: Press) -> NeedChange:
             )
             return NeedChange(card, refusal)
         need = claimed
+        held = await store.helpers_of(session, [press.need_id])
         planned = await reminders.replan_need(
-            session, need, circle, press.now, only_for={press.actor_id}
+            session, need, circle, press.now, only_for={press.actor_id}, held=held
         )
         await session.commit()
-        card = await _card(session, need, circle)
+        card = await _card(session, need, circle, held)
         return NeedChange(
             card,
             actor_role=role,
@@ -352,15 +358,16 @@ async def _change_need(
         if refusal is not None:
             return NeedChange(await _card(session, need, circle), refusal)
         previous_claimer = need.claimer_id
-        before = await _card(session, need, circle)
+        held_before = await store.helpers_of(session, [press.need_id])
         won = await apply(session, need)
         need = await store.get_need(session, press.need_id) or need
+        held = await store.helpers_of(session, [press.need_id])
         planned: list[Planned] = []
         if won:
             # What was still to come for the old state goes; the new state's comes.
-            planned = await reminders.replan_need(session, need, circle, press.now)
+            planned = await reminders.replan_need(session, need, circle, press.now, held=held)
         await session.commit()
-        card = await _card(session, need, circle)
+        card = await _card(session, need, circle, held)
         if not won:
             return NeedChange(card, _closed_refusal(need) or lost)
         helpers = card.helper_ids or ((card.claimer_id,) if card.claimer_id is not None else ())
@@ -368,10 +375,14 @@ async def _change_need(
             card,
             previous_claimer_id=previous_claimer,
             actor_role=role,
-            previous_helpers=before.helper_ids,
-            previous_backups=before.backup_ids,
+            previous_helpers=_ids(held_before, HelperRole.HELPER),
+            previous_backups=_ids(held_before, HelperRole.BACKUP),
             helper_reminders=tuple((h, _reminders_of(planned, h)) for h in helpers),
         )
+
+
+def _ids(held: Sequence[NeedHelper], role: HelperRole) -> tuple[int, ...]:
+    return tuple(row.user_id for row in held if row.role == role)
 
 
 async def _holds_place(session: AsyncSession, need_id: int, user_id: int) -> bool:
@@ -401,11 +412,14 @@ async def release(sm: SessionMaker, press: Press) -> NeedChange:
             need = await store.get_need(session, press.need_id) or need
             card = await _card(session, need, circle)
             return NeedChange(card, _closed_refusal(need) or Refusal.NOT_CLAIMED)
-        need = await store.get_need(session, press.need_id) or need
+        need = given.need
+        held = await store.helpers_of(session, [press.need_id])
         changed = {press.actor_id} | ({given.promoted} if given.promoted is not None else set())
-        planned = await reminders.replan_need(session, need, circle, press.now, only_for=changed)
+        planned = await reminders.replan_need(
+            session, need, circle, press.now, only_for=changed, held=held
+        )
         await session.commit()
-        card = await _card(session, need, circle)
+        card = await _card(session, need, circle, held)
         return NeedChange(
             card,
             previous_claimer_id=press.actor_id,

@@ -3,7 +3,7 @@ causes it, so a claim and its reminders are stored together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -79,13 +79,19 @@ async def replan_need(
     now: datetime,
     *,
     only_for: Collection[int] | None = None,
+    held: Sequence[NeedHelper] | None = None,
 ) -> list[Planned]:
     """Replace what is still to come for this need with what its state calls for now: the
     group's nudges while a place is open, each helper's own reminders and "Did it happen?".
     With `only_for`, just those people's messages and the group's change (one helper took or
-    gave back a place): everyone else's stay as they are."""
+    gave back a place): everyone else's stay as they are. `held` is the need's helpers and
+    backups when the caller has read them in this transaction already."""
     assert need.id is not None and circle.id is not None
-    helpers = await helper_ids(session, need.id)
+    helpers = (
+        await helper_ids(session, need.id)
+        if held is None
+        else [row.user_id for row in held if row.role == HelperRole.HELPER]
+    )
     planned = planning.for_need(
         NeedStatus(need.status),
         need_when(need),
