@@ -3,7 +3,7 @@ decides what changes and returns who must be told; Telegram is called after the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -20,7 +20,16 @@ from bot.timeparse import When, local_to_utc
 from storage import needs as store
 from storage import people
 from storage.db import SessionMaker
-from storage.models import Circle, HelperRole, MessageKind, Need, NeedHelper, NeedStatus, Role
+from storage.models import (
+    Circle,
+    HelperRole,
+    MessageKind,
+    Need,
+    NeedHelper,
+    NeedStatus,
+    Person,
+    Role,
+)
 
 # Long enough for "ride to the neurology clinic at St Mary's, wheelchair in the boot",
 # short enough that a card stays readable on a phone.
@@ -88,23 +97,50 @@ async def _card(
 ) -> NeedCard:
     """The need's card; `held` is its helpers and backups when the caller has read them
     already, in the change's own transaction."""
-    assert need.id is not None and circle.id is not None
+    assert need.id is not None
     if held is None:
         held = await store.helpers_of(session, [need.id])
-    names = await people.people_by_id(
-        session,
-        [
-            uid
-            for uid in (
-                need.requested_by,
-                circle.patient_id,
-                need.claimer_id,
-                need.cancelled_by,
-                *(row.user_id for row in held),
-            )
-            if uid is not None
-        ],
-    )
+    names = await people.people_by_id(session, _named_on(need, circle, held))
+    return _card_of(need, circle, held, names)
+
+
+async def _cards(session: AsyncSession, needs: Sequence[Need]) -> list[NeedCard]:
+    """Several needs' cards (a board) with two queries in all, however many there are:
+    their helpers, then everyone's names (and their circles, unless the session has them)."""
+    circles: dict[int, Circle] = {}
+    for circle_id in {need.circle_id for need in needs}:
+        circle = await session.get(Circle, circle_id)
+        assert circle is not None
+        circles[circle_id] = circle
+    held_by_need: dict[int | None, list[NeedHelper]] = {need.id: [] for need in needs}
+    for row in await store.helpers_of(session, [need.id for need in needs if need.id]):
+        held_by_need[row.need_id].append(row)
+    named: set[int] = set()
+    for need in needs:
+        named.update(_named_on(need, circles[need.circle_id], held_by_need[need.id]))
+    names = await people.people_by_id(session, named)
+    return [_card_of(need, circles[need.circle_id], held_by_need[need.id], names) for need in needs]
+
+
+def _named_on(need: Need, circle: Circle, held: Sequence[NeedHelper]) -> list[int]:
+    """Everyone whose name the card shows."""
+    return [
+        uid
+        for uid in (
+            need.requested_by,
+            circle.patient_id,
+            need.claimer_id,
+            need.cancelled_by,
+            *(row.user_id for row in held),
+        )
+        if uid is not None
+    ]
+
+
+def _card_of(
+    need: Need, circle: Circle, held: Sequence[NeedHelper], names: Mapping[int, Person]
+) -> NeedCard:
+    assert need.id is not None and circle.id is not None
     helpers = tuple(
         (row.user_id, display_name(names.get(row.user_id)))
         for row in held
@@ -579,7 +615,7 @@ async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
         circle = await session.get(Circle, circle_id)
         assert circle is not None
         needs = await store.upcoming_needs(session, circle_id, now, BOARD_LIMIT + 1)
-        cards = [await _card(session, need, circle) for need in needs[:BOARD_LIMIT]]
+        cards = await _cards(session, needs[:BOARD_LIMIT])
         today = now.astimezone(ZoneInfo(circle.timezone)).date()
         away = tuple(
             (display_name(person), membership.away_until)
@@ -598,11 +634,7 @@ async def board(sm: SessionMaker, circle_id: int, now: datetime) -> Board:
 async def mine(sm: SessionMaker, user_id: int, now: datetime) -> Board:
     async with sm() as session:
         needs = await store.claimed_by(session, user_id, now, BOARD_LIMIT + 1)
-        cards = []
-        for need in needs[:BOARD_LIMIT]:
-            circle = await session.get(Circle, need.circle_id)
-            assert circle is not None
-            cards.append(await _card(session, need, circle))
+        cards = await _cards(session, needs[:BOARD_LIMIT])
         return Board(cards, more=len(needs) > BOARD_LIMIT)
 
 
@@ -632,4 +664,4 @@ async def cards_on_day(
         start = local_to_utc(datetime.combine(day, time()), tz)
         end = local_to_utc(datetime.combine(day + timedelta(days=1), time()), tz)
         needs = await store.needs_starting_between(session, circle_id, start, end)
-        return [await _card(session, need, circle) for need in needs]
+        return await _cards(session, needs)
