@@ -232,8 +232,9 @@ async def post_need(
                 occurs_on=occurs_on,
             ),
         )
-        await reminders.replan_need(session, need, circle, now)
-        card = await _card(session, need, circle)
+        # A new need has no helpers yet.
+        await reminders.replan_need(session, need, circle, now, held=())
+        card = await _card(session, need, circle, held=())
         await session.commit()
         return card
 
