@@ -149,12 +149,7 @@ async def cancel_need(session: AsyncSession, need_id: int, user_id: int, now: da
     result = await session.execute(
         update(Need)
         .where(col(Need.id) == need_id, col(Need.status).in_(list(LIVE)))
-        .values(
-            status=NeedStatus.CANCELLED,
-            cancelled_at=now,
-            cancelled_by=user_id,
-            version=col(Need.version) + 1,
-        )
+        .values(status=NeedStatus.CANCELLED, cancelled_at=now, cancelled_by=user_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -152,6 +152,12 @@ class Circle:
         async with self.sm() as session:
             return (await session.exec(select(Need))).one()
 
+    async def need_versions(self) -> dict[int, int]:
+        """Each need's version: how many changes its card has shown."""
+        async with self.sm() as session:
+            rows = await session.exec(select(Need.id, Need.version))
+            return {need_id: version for need_id, version in rows.all() if need_id is not None}
+
     async def helper_rows(self) -> list[tuple[int, str]]:
         """Who holds a place or stands by, as (person, role), in the order they came."""
         async with self.sm() as session:

@@ -302,6 +302,22 @@ async def _memberships(circle: Circle) -> list[tuple[int, str]]:
         return [(m.user_id, m.role) for m in rows.all()]
 
 
+async def test_forgetting_counts_a_change_to_each_card_that_showed_the_name(
+    circle: Circle,
+) -> None:
+    await circle.set_up(ANNA, BEN)
+    await circle.say(ANNA, "/need lift for Maria to the pharmacy on Friday")
+    before = await circle.need_versions()
+
+    await circle.say_privately(ANNA, "/forget_me")
+    await circle.press(ANNA, circle.private(ANNA)[-1], "Yes, forget me")
+
+    # Her name leaves the card; replicas sharing the database see the card as changed.
+    assert "Anna" not in circle.card("pharmacy").text
+    after = await circle.need_versions()
+    assert before and all(after[need] > version for need, version in before.items())
+
+
 async def test_anna_is_forgotten_and_her_help_stays_from_a_former_member(circle: Circle) -> None:
     await circle.set_up(ANNA, BEN)
     await circle.say(MARIA, "/need ride to neurology tomorrow 14:00")

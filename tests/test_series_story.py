@@ -312,6 +312,19 @@ async def test_skip_one_date_on_its_card_or_before_it_is_posted(circle: Circle) 
     assert statuses[date(2026, 12, 15)] == NeedStatus.CANCELLED
 
 
+async def test_stopping_a_series_counts_a_change_to_each_date_it_cancels(circle: Circle) -> None:
+    await circle.set_up(ANNA, TOM)
+    await circle.say(MARIA, PHYSIO)
+    before = await circle.need_versions()
+
+    await circle.press(MARIA, circle.card("ride to physio"), "⏹ Stop the series")
+    await circle.press(MARIA, circle.last_in_group(), "⏹ Yes, stop it")
+
+    # Replicas sharing the database see each cancelled card as changed, and show it again.
+    after = await circle.need_versions()
+    assert before and all(after[need] > version for need, version in before.items())
+
+
 async def test_series_lists_the_running_series_with_a_stop_button(circle: Circle) -> None:
     await circle.set_up(ANNA, TOM)
     await circle.say(MARIA, "/series")
