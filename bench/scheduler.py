@@ -105,6 +105,9 @@ class FillPlan:
     first_row: int  # seeds this batch, so two batches differ
     rows: int
     make_circles: bool
+    # What "now" the rows are planned from: the benches' fixed NOW, or the real time for a
+    # bot started on the real clock (bench.footprint), so nothing is overdue when it starts.
+    now: datetime = NOW
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,7 @@ async def _make_circles(connection: AsyncConnection, count: int) -> None:
 
 async def _fill(plan: FillPlan) -> FillResult:
     started = time.perf_counter()
+    now = plan.now
     engine = create_engine(plan.url)
     rnd = random.Random(plan.first_row)
     try:
@@ -234,7 +238,7 @@ async def _fill(plan: FillPlan) -> FillResult:
             for k in range(plan.rows // ROWS_PER_NEED):
                 circle_id, patient, chat = circles[k % len(circles)]
                 claimed = k % 2 == 0
-                start = NOW + earliest_need + (HORIZON - earliest_need) * rnd.random()
+                start = now + earliest_need + (HORIZON - earliest_need) * rnd.random()
                 needs.append(
                     {
                         "circle_id": circle_id,
@@ -247,13 +251,13 @@ async def _fill(plan: FillPlan) -> FillResult:
                         "status": (NeedStatus.CLAIMED if claimed else NeedStatus.OPEN).value,
                         "requested_by": patient,
                         "claimer_id": helper_of(patient - PATIENT_BASE) if claimed else None,
-                        "claimed_at": NOW if claimed else None,
+                        "claimed_at": now if claimed else None,
                         "done_at": None,
                         "cancelled_at": None,
                         "cancelled_by": None,
                         "card_chat_id": chat,
                         "card_message_id": None,
-                        "created_at": NOW,
+                        "created_at": now,
                     }
                 )
             need_ids = await _insert_returning_ids(connection, Need, needs)
@@ -280,7 +284,7 @@ async def _fill(plan: FillPlan) -> FillResult:
                 person = (
                     patient if (k // len(circles)) % 2 == 0 else helper_of(patient - PATIENT_BASE)
                 )
-                due = NOW + timedelta(minutes=1) + (HORIZON - timedelta(minutes=1)) * rnd.random()
+                due = now + timedelta(minutes=1) + (HORIZON - timedelta(minutes=1)) * rnd.random()
                 rows.append(
                     _message(
                         MessageKind.PERSONAL,
