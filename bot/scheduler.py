@@ -187,24 +187,32 @@ class Scheduler:
 
     async def _set_aside(self, now: datetime, report: RunReport) -> None:
         async with self.sm() as session:
-            dropped = await store.drop_expired(session, now)
             unsure = await store.mark_unsure(session, now - STUCK_AFTER)
-            for row in dropped:
-                log.warning(
-                    "dropped %s message %s due %s: too late to be useful",
-                    row.kind,
-                    row.id,
-                    row.due_at,
-                )
             for row in unsure:
                 log.warning(
                     "%s message %s was being sent when the bot stopped; not sending it again",
                     row.kind,
                     row.id,
                 )
-            await self._plan_after(session, [*dropped, *unsure], now)
+            await self._plan_after(session, unsure, now)
             await session.commit()
-        report.dropped += len(dropped)
+        # After days down there may be tens of thousands: a batch at a time, so memory
+        # stays that of one batch.
+        while not self._stopping:
+            async with self.sm() as session:
+                dropped = await store.drop_expired(session, now, BATCH)
+                for row in dropped:
+                    log.warning(
+                        "dropped %s message %s due %s: too late to be useful",
+                        row.kind,
+                        row.id,
+                        row.due_at,
+                    )
+                await self._plan_after(session, dropped, now)
+                await session.commit()
+            report.dropped += len(dropped)
+            if len(dropped) < BATCH:
+                return
 
     async def _plan_after(
         self, session: Any, rows: Sequence[ScheduledMessage], now: datetime

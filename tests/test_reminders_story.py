@@ -241,6 +241,32 @@ async def test_down_past_the_need_its_reminders_are_dropped_and_logged(
     assert circle.private(ANNA)[-1].text.startswith("💬 Did it happen?")
 
 
+async def test_down_for_long_every_stale_reminder_is_dropped_a_batch_at_a_time(
+    circle: Circle, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.scheduler.BATCH", 3)  # 3 rides, 2 reminders each: 2 batches
+    await circle.set_up(ANNA, BEN)
+    for hour in (14, 15, 16):
+        await circle.say(MARIA, f"/need ride to neurology tomorrow {hour}:00")
+        await circle.press(ANNA, circle.card(f"{hour}:00"), "🙋 I'll do it")
+    await circle.scheduler.stop()
+    circle.clock.set(utc(26, 17))  # back after all three rides started
+    await circle.restart()
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        await circle.tick()
+
+    assert _reminders(circle, ANNA) == []
+    rows = [r for r in await circle.scheduled() if r.kind == MessageKind.REMINDER]
+    assert [r.state for r in rows] == [MessageState.DROPPED] * 6
+    dropped = [r.getMessage() for r in caplog.records if "too late to be useful" in r.getMessage()]
+    assert sum(text.startswith("dropped reminder") for text in dropped) == 6
+    # Each ride's "Did it happen?" still reaches Anna (the two overdue ones say they're late).
+    await circle.run_until(utc(26, 19))
+    asked = [m.text for m in circle.private(ANNA) if "💬 Did it happen?" in m.text]
+    assert len(asked) == 3
+    assert sum(text.startswith("(Sorry this comes late") for text in asked) == 2
+
+
 async def test_stopping_in_the_middle_of_sending_doubles_nothing_and_loses_nothing(
     circle: Circle,
 ) -> None:
