@@ -93,7 +93,9 @@ async def _name_the_circle(update: Update, context: CallbackContext[Any, Any, An
     key = chat.id if chat is not None and in_group else user.id if user is not None else None
     if key is None:
         return
-    names: CircleNames = context.bot_data.setdefault("circle_names", CircleNames())
+    names: CircleNames | None = context.bot_data.get("circle_names")
+    if names is None:
+        names = context.bot_data["circle_names"] = CircleNames()
     circle_id = names.get(key)
     if circle_id is None:
         try:

@@ -44,6 +44,11 @@ async def publish(
     return card
 
 
+# Each showing past the first answers a change made by someone else in the meantime; a need
+# changing this often is shown as it is after a few, and its next change shows it again.
+_MOST_SHOWINGS = 4
+
+
 async def refresh_card(app: AppContext, card: NeedCard) -> None:
     """Show the card's new state; if its message is gone, post it again.
 
@@ -62,11 +67,6 @@ async def refresh_card(app: AppContext, card: NeedCard) -> None:
         if latest is None:
             return
         card = latest
-
-
-# Each showing past the first answers a change made by someone else in the meantime; a need
-# changing this often is shown as it is after a few, and its next change shows it again.
-_MOST_SHOWINGS = 4
 
 
 async def _show(app: AppContext, card: NeedCard) -> None:
