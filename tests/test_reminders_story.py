@@ -222,19 +222,27 @@ async def test_down_across_a_reminder_it_comes_late_when_still_useful(circle: Ci
     ]
 
 
+async def _back_after_down(
+    circle: Circle, caplog: pytest.LogCaptureFixture, back_at: datetime
+) -> list[str]:
+    """The bot stops, starts again at `back_at` and catches up; the lines it logged about
+    messages it dropped."""
+    await circle.scheduler.stop()
+    circle.clock.set(back_at)
+    await circle.restart()
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        await circle.tick()
+    return [r.getMessage() for r in caplog.records if "too late to be useful" in r.getMessage()]
+
+
 async def test_down_past_the_need_its_reminders_are_dropped_and_logged(
     circle: Circle, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _claimed_ride(circle)
-    await circle.scheduler.stop()
-    circle.clock.set(utc(26, 13, 30))  # back after the ride started
-    await circle.restart()
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
-        await circle.tick()
+    dropped = await _back_after_down(circle, caplog, utc(26, 13, 30))  # the ride has started
     assert _reminders(circle, ANNA) == []
     rows = [r for r in await circle.scheduled() if r.kind == MessageKind.REMINDER]
     assert [r.state for r in rows] == [MessageState.DROPPED] * 2
-    dropped = [r.getMessage() for r in caplog.records if "too late to be useful" in r.getMessage()]
     assert sum(text.startswith("dropped reminder") for text in dropped) == 2
     # The follow-up is still to come, on time.
     await circle.run_until(utc(26, 15))
@@ -249,16 +257,11 @@ async def test_down_for_long_every_stale_reminder_is_dropped_a_batch_at_a_time(
     for hour in (14, 15, 16):
         await circle.say(MARIA, f"/need ride to neurology tomorrow {hour}:00")
         await circle.press(ANNA, circle.card(f"{hour}:00"), "🙋 I'll do it")
-    await circle.scheduler.stop()
-    circle.clock.set(utc(26, 17))  # back after all three rides started
-    await circle.restart()
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
-        await circle.tick()
+    dropped = await _back_after_down(circle, caplog, utc(26, 17))  # all three have started
 
     assert _reminders(circle, ANNA) == []
     rows = [r for r in await circle.scheduled() if r.kind == MessageKind.REMINDER]
     assert [r.state for r in rows] == [MessageState.DROPPED] * 6
-    dropped = [r.getMessage() for r in caplog.records if "too late to be useful" in r.getMessage()]
     assert sum(text.startswith("dropped reminder") for text in dropped) == 6
     # Each ride's "Did it happen?" still reaches Anna (the two overdue ones say they're late).
     await circle.run_until(utc(26, 19))
