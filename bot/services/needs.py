@@ -584,11 +584,10 @@ async def unbackup(sm: SessionMaker, press: Press) -> NeedChange:
             return NeedChange(None, loaded)
         need, circle, role = loaded
         refusal = _closed_refusal(need)
-        if refusal is None:
-            if await store.remove_backup(session, press.need_id, press.actor_id):
-                need = await store.get_need(session, press.need_id) or need
-            else:
-                refusal = Refusal.NOT_BACKUP
+        if refusal is None and not await store.remove_backup(
+            session, press.need_id, press.actor_id
+        ):
+            refusal = Refusal.NOT_BACKUP
         await session.commit()
         card = await _card(session, need, circle)
         return NeedChange(card, refusal, actor_role=role)
