@@ -91,33 +91,25 @@ async def drop_expired(
 ) -> Sequence[ScheduledMessage]:
     """Up to `limit` pending messages whose usefulness ran out (the bot was down), oldest
     first: dropped, never sent."""
-    result = await session.execute(
-        update(ScheduledMessage)
-        .where(*_oldest(session, limit, col(ScheduledMessage.expires_at) <= now, now=now))
-        .values(state=MessageState.DROPPED, taken_at=now)
-        .returning(ScheduledMessage)
-        .execution_options(synchronize_session=False)
+    return await _mark_oldest(
+        session, now, limit, MessageState.DROPPED, col(ScheduledMessage.expires_at) <= now
     )
-    return sorted(result.scalars().all(), key=lambda row: (row.due_at, row.id or 0))
 
 
 async def take_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[ScheduledMessage]:
     """Mark up to `limit` due messages as being sent by us, oldest first, and return them."""
-    result = await session.execute(
-        update(ScheduledMessage)
-        .where(*_oldest(session, limit, now=now))
-        .values(state=MessageState.SENDING, taken_at=now)
-        .returning(ScheduledMessage)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(result.scalars().all(), key=lambda row: (row.due_at, row.id or 0))
+    return await _mark_oldest(session, now, limit, MessageState.SENDING)
 
 
-def _oldest(
-    session: AsyncSession, limit: int, *conditions: ColumnElement[bool], now: datetime
-) -> list[ColumnElement[bool]]:
-    """Where an UPDATE takes up to `limit` pending rows due by `now` (and meeting these
-    conditions), oldest first, skipping rows another transaction holds."""
+async def _mark_oldest(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    state: MessageState,
+    *conditions: ColumnElement[bool],
+) -> Sequence[ScheduledMessage]:
+    """Up to `limit` pending rows due by `now` (and meeting these conditions), oldest first,
+    skipping rows another transaction holds: moved to `state` and returned in that order."""
     due = (
         select(ScheduledMessage.id)
         .where(
@@ -129,17 +121,27 @@ def _oldest(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite runs one writer at a time, so the subquery's answer still holds; repeating
-        # the state test here would make it walk every pending row instead of fetching
-        # these few by id.
-        return [col(ScheduledMessage.id).in_(due.scalar_subquery())]
-    # PostgreSQL may run a plain subquery again while the UPDATE goes (and each run, no
-    # longer seeing the rows already taken, finds `limit` more): a MATERIALIZED CTE is run
-    # once, so one take is at most `limit` rows and replicas share the work. It re-checks a
-    # row it waited for, hence the state test again.
-    once = due.cte("due").prefix_with("MATERIALIZED")
-    return [col(ScheduledMessage.id).in_(select(once.c.id)), col(ScheduledMessage.state) == PENDING]
+    taken: list[ColumnElement[bool]] = [col(ScheduledMessage.id).in_(due.scalar_subquery())]
+    if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL may run a plain subquery again while the UPDATE goes (and each run,
+        # no longer seeing the rows already taken, finds `limit` more): a MATERIALIZED CTE
+        # is run once, so one take is at most `limit` rows and replicas share the work.
+        once = due.cte("due").prefix_with("MATERIALIZED")
+        # PostgreSQL re-checks a row it waited for. SQLite runs one writer at a time, so the
+        # subquery's answer still holds; repeating the state test there would make it walk
+        # every pending row instead of fetching these few by id.
+        taken = [
+            col(ScheduledMessage.id).in_(select(once.c.id)),
+            col(ScheduledMessage.state) == PENDING,
+        ]
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(*taken)
+        .values(state=state, taken_at=now)
+        .returning(ScheduledMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars().all(), key=lambda row: (row.due_at, row.id or 0))
 
 
 async def finish(
