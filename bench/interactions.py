@@ -24,7 +24,13 @@ full passes, as the bot does once started (`--no-gc-freeze` to compare); how man
 passes ran during the timed rounds, and the longest, is printed.
 
 The full scale of the issue is `--circles 10000 --needs 100000`. Telegram calls are not
-paced here (as in the tests): the figures are the bot's own cost per update."""
+paced here (as in the tests): the figures are the bot's own cost per update.
+
+`--telegram-latency MS` puts the fake that many milliseconds away (each call waits that long
+before it is answered, for the bot and the yardsticks alike), as Telegram's servers are over
+a real network: then the round trips, not the bot's own work, set how long an update takes.
+A claim answers the press and edits the card together, then tells the person supported and
+thanks the helper together: two round trips, not four."""
 
 from __future__ import annotations
 
@@ -167,8 +173,24 @@ async def timed_update(feed: Feed, raw: dict[str, Any]) -> float:
     return time.perf_counter() - started
 
 
+class DistantRequest(FakeRequest):
+    """The fake Bot API a network away: each call is answered `latency` seconds late."""
+
+    def __init__(self, fake: FakeTelegram, latency: float) -> None:
+        super().__init__(fake)
+        self.latency = latency
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await asyncio.sleep(self.latency)
+        return await super().do_request(*args, **kwargs)
+
+
+def telegram(fake: FakeTelegram, latency: float) -> FakeRequest:
+    return DistantRequest(fake, latency) if latency else FakeRequest(fake)
+
+
 async def echo_yardstick(
-    fake: FakeTelegram, rounds: int, engine: AsyncEngine | None = None
+    fake: FakeTelegram, rounds: int, latency: float, engine: AsyncEngine | None = None
 ) -> list[float]:
     """A bare echo handler; with `engine`, one that also reads one row in a transaction
     first (the least any handler that looks at the database pays)."""
@@ -182,7 +204,7 @@ async def echo_yardstick(
                 await session.commit()
         await update.effective_message.reply_text(update.effective_message.text or "")
 
-    app = Application.builder().token(TOKEN).request(FakeRequest(fake)).rate_limiter(quiet())
+    app = Application.builder().token(TOKEN).request(telegram(fake, latency)).rate_limiter(quiet())
     echo_app = app.build()
     echo_app.add_handler(MessageHandler(filters.TEXT, echo))
     await echo_app.initialize()
@@ -198,10 +220,11 @@ async def echo_yardstick(
     return samples
 
 
-async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
-    """A press that makes exactly a claim's four Bot API calls (answer the press, edit the
-    card, tell the person supported, thank the helper privately) and nothing else: the part
-    of a claim no database work can remove."""
+async def claims_telegram_calls(fake: FakeTelegram, rounds: int, latency: float) -> list[float]:
+    """A press that makes exactly a claim's four Bot API calls as a claim makes them (answer
+    the press and edit the card together; then tell the person supported and thank the
+    helper privately, together) and nothing else: the part of a claim no database work can
+    remove."""
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton("🙋 I'll do it", callback_data="n:c:1")]]
     )
@@ -214,19 +237,23 @@ async def claims_telegram_calls(fake: FakeTelegram, rounds: int) -> list[float]:
     async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer("Thank you! It's yours 💛")
         # A new text each time, as a real claim changes the card (Telegram refuses an edit
         # to the same text).
         context.bot_data["presses"] = presses = context.bot_data.get("presses", 0) + 1
-        await query.edit_message_text(f"{text}\n🙋 Anna 0 ({presses})", reply_markup=keyboard)
-        await context.bot.send_message(
-            patient_of(0), "🙋 Anna 0 will do it: 🚗 Ride to neurology, today 14:00."
+        await asyncio.gather(
+            query.answer("Thank you! It's yours 💛"),
+            query.edit_message_text(f"{text}\n🙋 Anna 0 ({presses})", reply_markup=keyboard),
         )
-        await context.bot.send_message(
-            query.from_user.id, "Thank you, Anna! ⏰ I'll remind you today 14:00."
+        await asyncio.gather(
+            context.bot.send_message(
+                patient_of(0), "🙋 Anna 0 will do it: 🚗 Ride to neurology, today 14:00."
+            ),
+            context.bot.send_message(
+                query.from_user.id, "Thank you, Anna! ⏰ I'll remind you today 14:00."
+            ),
         )
 
-    app = Application.builder().token(TOKEN).request(FakeRequest(fake)).rate_limiter(quiet())
+    app = Application.builder().token(TOKEN).request(telegram(fake, latency)).rate_limiter(quiet())
     floor_app = app.build()
     floor_app.add_handler(MessageHandler(filters.TEXT, post))
     floor_app.add_handler(CallbackQueryHandler(press))
@@ -403,6 +430,7 @@ def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
 
 
 async def main(args: argparse.Namespace) -> int:
+    latency = args.telegram_latency / 1000
     async with database(args.database_url) as url:
         engine = create_engine(url)
         try:
@@ -431,7 +459,7 @@ async def main(args: argparse.Namespace) -> int:
                 settings,
                 engine,
                 clock=ManualClock(NOW),
-                request=FakeRequest(fake),
+                request=telegram(fake, latency),
                 rate_limiter=quiet(),
             )
             await app.initialize()
@@ -455,15 +483,16 @@ async def main(args: argparse.Namespace) -> int:
             per_second_together = await side_by_side(fake, app, together)
             await app.shutdown()
             kind = engine.dialect.name
-            echo_yardstick_samples = await echo_yardstick(fake, args.rounds * 2)
-            echo_db_samples = await echo_yardstick(fake, args.rounds * 2, engine)
-            floor_samples = await claims_telegram_calls(fake, args.rounds * 2)
+            echo_yardstick_samples = await echo_yardstick(fake, args.rounds * 2, latency)
+            echo_db_samples = await echo_yardstick(fake, args.rounds * 2, latency, engine)
+            floor_samples = await claims_telegram_calls(fake, args.rounds * 2, latency)
         finally:
             await engine.dispose()
     problems = list(fake.violations)
     print(
         f"{args.rounds} rounds (post, claim, release, claim, done, /board) on {kind}, "
         "in-process fake Bot API, no pacing"
+        + (f", each call answered {args.telegram_latency:g} ms late" if latency else "")
     )
     print(figures("echo (PTB)", echo_yardstick_samples))
     print(f"{figures('echo + 1 read', echo_db_samples)}  (a SELECT and a COMMIT, then echo)")
@@ -483,8 +512,15 @@ async def main(args: argparse.Namespace) -> int:
     )
     echo = statistics.median(echo_yardstick_samples)
     ratio = statistics.median(samples["claim"]) / echo
-    verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
-    print(f"claim / echo p50 ratio: {ratio:.1f}x (target ≤ {TARGET_RATIO:g}x: {verdict})")
+    if latency:
+        # The issue sets its target in-process, where the bot's own work is all there is.
+        print(
+            f"claim / echo p50 ratio: {ratio:.1f}x with each call {args.telegram_latency:g} ms "
+            f"away (the ≤ {TARGET_RATIO:g}x target is judged without --telegram-latency)"
+        )
+    else:
+        verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
+        print(f"claim / echo p50 ratio: {ratio:.1f}x (target ≤ {TARGET_RATIO:g}x: {verdict})")
     # What no handler on this stack can go below: its Telegram calls, and one transaction.
     floor = statistics.median(floor_samples) / echo
     one_read = (statistics.median(echo_db_samples) - echo) / echo
@@ -525,12 +561,21 @@ def _parse() -> argparse.Namespace:
         help="circles whose rounds then run side by side (default 64, at most --rounds)",
     )
     parser.add_argument(
+        "--telegram-latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="each Bot API call answered this many ms late, as over a network (default 0)",
+    )
+    parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="print the N costliest functions"
     )
     add_database_url_option(parser)
     args = parser.parse_args()
     if args.circles < 1 or args.needs < 0 or args.rounds < 1 or args.rounds > args.circles:
         parser.error("--circles and --rounds at least 1, --rounds at most --circles")
+    if args.telegram_latency < 0:
+        parser.error("--telegram-latency cannot be negative")
     return args
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,19 @@ def typed_text(message: Message) -> str | None:
 
 
 BUTTON_GONE = "This button no longer works."
+
+
+async def side_by_side(*steps: Awaitable[object]) -> None:
+    """Run steps that do not depend on each other at once, and wait for all of them.
+
+    Most of a step's time is its round trip to Telegram; one after another, a press that
+    answers, edits the card and tells two people took four round trips, and the next update
+    of the same chat waited for all four. Every step ends before this returns (nothing runs
+    on behind the update); the first failure, if any, is raised after that."""
+    results = await asyncio.gather(*steps, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def answer_press(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:

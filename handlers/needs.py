@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,14 @@ from bot.timeparse import WhenError, parse_when, split_need_text
 from handlers import need_wizard, observations, series, thanks
 from handlers.cards import publish, refresh_card
 from handlers.circle import asked_in_circle, require_circle
-from handlers.common import ANONYMOUS_REPLY, answer_press, command, is_group, real_sender
+from handlers.common import (
+    ANONYMOUS_REPLY,
+    answer_press,
+    command,
+    is_group,
+    real_sender,
+    side_by_side,
+)
 
 log = logging.getLogger(__name__)
 
@@ -213,19 +221,24 @@ async def need_button(update: Update, context: Context) -> None:
         change = await _PRESSES[button.action](app.sm, press)
         card = change.card
         if change.refusal is not None:
-            await answer_press(query, texts.refusal_text(change.refusal, card), alert=True)
+            answer = answer_press(query, texts.refusal_text(change.refusal, card), alert=True)
             if card is None or change.refusal in (Refusal.OTHER_CIRCLE, Refusal.NOT_FOUND):
+                await answer
                 return
         else:
             assert card is not None
-            await answer_press(query, _CONFIRMATIONS[_what_was_done(button, card, user.id)])
+            answer = answer_press(query, _CONFIRMATIONS[_what_was_done(button, card, user.id)])
         # After a refusal too: the person pressed on an out-of-date card or list.
-        await refresh_card(app, card)
-    await _refresh_origin(app, query, button, card, user.id)
-    if change.refusal is None:
-        action = _what_was_done(button, card, user.id)
-        await _tell_people(app, context, action, change, user.id, user.first_name, now)
-        await app.scheduler.wake()
+        await side_by_side(answer, refresh_card(app, card))
+    if change.refusal is not None:
+        await _refresh_origin(app, query, button, card, user.id)
+        return
+    action = _what_was_done(button, card, user.id)
+    await side_by_side(
+        _refresh_origin(app, query, button, card, user.id),
+        _tell_people(app, context, action, change, user.id, user.first_name, now),
+    )
+    await app.scheduler.wake()
 
 
 def _what_was_done(button: NeedButton, card: NeedCard, user_id: int) -> NeedAction:
@@ -265,84 +278,92 @@ async def _tell_people(
     actor_name: str,
     now: datetime,
 ) -> None:
+    """Everyone the press concerns hears of it, each message on its way at once."""
     card = change.card
     assert card is not None
+    to_person = app.notifier.to_person
+    patient_hears = actor_id != card.patient_id  # not of their own press
+    steps: list[Awaitable[object]] = []
     match action:
         case NeedAction.CLAIM:
-            if actor_id != card.patient_id:
-                await app.notifier.to_person(
-                    card.patient_id, texts.claimed_notice_to_patient(card, now, actor_name)
-                )
-            # A first-time helper also hears what help is welcome and what isn't (/prefs).
-            first = change.first_claim
-            prefs = await prefs_service.get_prefs(app.sm, card.circle_id) if first else None
-            delivery = await app.notifier.to_person(
-                actor_id,
-                texts.claimed_notice_to_helper(
-                    card,
-                    now,
-                    first_time=change.first_claim,
-                    reminders=change.reminders,
-                    prefs=prefs,
-                    helper_id=actor_id,
-                ),
-            )
-            if delivery == Delivery.UNREACHABLE:
-                await _invite_to_private_chat(app, context, card, actor_id, actor_name)
+            if patient_hears:
+                notice = texts.claimed_notice_to_patient(card, now, actor_name)
+                steps.append(to_person(card.patient_id, notice))
+            steps.append(_thank_helper(app, context, change, actor_id, actor_name, now))
         case NeedAction.RELEASE if change.promoted_id is not None:
             # The backup takes over at once, whatever the hour: the group is not asked.
             backup = dict(card.helpers).get(change.promoted_id, "Your backup")
-            await app.notifier.to_person(
-                change.promoted_id,
-                texts.promoted_notice_to_backup(card, actor_name, now, change.promoted_reminders),
+            notice = texts.promoted_notice_to_backup(
+                card, actor_name, now, change.promoted_reminders
             )
-            if actor_id != card.patient_id:
-                await app.notifier.to_person(
-                    card.patient_id,
-                    texts.promoted_notice_to_patient(card, actor_name, backup, now),
-                )
+            steps.append(to_person(change.promoted_id, notice))
+            if patient_hears:
+                notice = texts.promoted_notice_to_patient(card, actor_name, backup, now)
+                steps.append(to_person(card.patient_id, notice))
         case NeedAction.RELEASE:
-            await app.notifier.to_group(
-                card.chat_id,
-                texts.released_notice_to_group(card, actor_name, now),
-                reply_to=card.card_message_id,
-            )
-            if actor_id != card.patient_id:
-                await app.notifier.to_person(
-                    card.patient_id, texts.released_notice_to_patient(card, actor_name, now)
-                )
+            notice = texts.released_notice_to_group(card, actor_name, now)
+            steps.append(app.notifier.to_group(card.chat_id, notice, reply_to=card.card_message_id))
+            if patient_hears:
+                notice = texts.released_notice_to_patient(card, actor_name, now)
+                steps.append(to_person(card.patient_id, notice))
         case NeedAction.DONE:
-            if actor_id != card.patient_id:
-                await app.notifier.to_person(
-                    card.patient_id, texts.done_notice_to_patient(card), thanks.keyboard(card)
-                )
-            await observations.ask_helper(app, card.id)
+            if patient_hears:
+                notice = texts.done_notice_to_patient(card)
+                steps.append(to_person(card.patient_id, notice, thanks.keyboard(card)))
+            steps.append(observations.ask_helper(app, card.id))
         case NeedAction.MISSED:
-            if actor_id != card.patient_id:
-                await app.notifier.to_person(
-                    card.patient_id, scheduled_texts.missed_notice_to_patient(card, now)
-                )
+            if patient_hears:
+                notice = scheduled_texts.missed_notice_to_patient(card, now)
+                steps.append(to_person(card.patient_id, notice))
         case NeedAction.CANCEL:
             # Everyone who held a place or stood by hears it was cancelled.
             told = dict.fromkeys([*change.previous_helpers, *change.previous_backups])
             if not told and change.previous_claimer_id is not None:
                 told[change.previous_claimer_id] = None
-            for helper in told:
-                if helper != actor_id:
-                    await app.notifier.to_person(
-                        helper, texts.cancelled_notice_to_helper(card, now)
-                    )
+            notice = texts.cancelled_notice_to_helper(card, now)
+            steps.extend(to_person(helper, notice) for helper in told if helper != actor_id)
         case NeedAction.BACKUP:
-            delivery = await app.notifier.to_person(
-                actor_id, texts.backup_notice(card, now), texts.backup_keyboard(card)
-            )
-            if delivery == Delivery.UNREACHABLE:
-                await _invite_to_private_chat(app, context, card, actor_id, actor_name)
-            await app.notifier.to_person(
-                card.patient_id, texts.backup_notice_to_patient(card, actor_name, now)
-            )
+            notice = texts.backup_notice(card, now)
+            keyboard = texts.backup_keyboard(card)
+            steps.append(_to_helper(app, context, card, actor_id, actor_name, notice, keyboard))
+            notice = texts.backup_notice_to_patient(card, actor_name, now)
+            steps.append(to_person(card.patient_id, notice))
         case NeedAction.UNBACKUP:
             return  # the card and the pop-up say it; nobody else needs a message
+    await side_by_side(*steps)
+
+
+async def _thank_helper(
+    app: AppContext,
+    context: Context,
+    change: NeedChange,
+    helper_id: int,
+    name: str,
+    now: datetime,
+) -> None:
+    card = change.card
+    assert card is not None
+    # A first-time helper also hears what help is welcome and what isn't (/prefs).
+    first = change.first_claim
+    prefs = await prefs_service.get_prefs(app.sm, card.circle_id) if first else None
+    thanks_text = texts.claimed_notice_to_helper(
+        card, now, first_time=first, reminders=change.reminders, prefs=prefs, helper_id=helper_id
+    )
+    await _to_helper(app, context, card, helper_id, name, thanks_text)
+
+
+async def _to_helper(
+    app: AppContext,
+    context: Context,
+    card: NeedCard,
+    helper_id: int,
+    name: str,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """A helper's private message; if they never started the bot, the group is shown how."""
+    if await app.notifier.to_person(helper_id, text, keyboard) == Delivery.UNREACHABLE:
+        await _invite_to_private_chat(app, context, card, helper_id, name)
 
 
 async def _invite_to_private_chat(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import CallbackQuery, Update
@@ -23,11 +24,12 @@ from bot.series_rules import SeriesProblem, falls_on, parse_series_text
 from bot.services import needs as need_service
 from bot.services import series as service
 from bot.services.circles import CircleView
+from bot.services.needs import NeedCard
 from bot.services.series import SeriesChange, SeriesView
 from bot.timeparse import WhenError, parse_when
 from handlers.cards import show_latest
 from handlers.circle import asked_in_circle
-from handlers.common import answer_press, command, is_group, real_sender
+from handlers.common import answer_press, command, is_group, real_sender, side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +88,11 @@ async def post_from_text(update: Update, context: Context, circle: CircleView, t
     return True
 
 
-async def _after_changes(app: AppContext, change: SeriesChange) -> None:
-    for need_change in change.changes:
-        if need_change.card is not None:
-            await show_latest(app, need_change.card.id)
+async def _show_all(app: AppContext, cards: list[NeedCard]) -> None:
+    # One date after another: a month of dates edited at once in one group could meet
+    # Telegram's limit on edits, and would hold a database connection each.
+    for card in cards:
+        await show_latest(app, card.id)
 
 
 async def _take_all(
@@ -97,19 +100,24 @@ async def _take_all(
 ) -> None:
     view = change.view
     assert view is not None
-    await answer_press(query, "Thank you! Every date is yours 💛")
-    await _after_changes(app, change)
+    cards = [c.card for c in change.changes if c.card is not None]
+    await side_by_side(
+        answer_press(query, "Thank you! Every date is yours 💛"), _show_all(app, cards)
+    )
     now = app.clock.now()
-    claimed = [c.card.occurs_on for c in change.changes if c.card and c.card.occurs_on]
-    await app.notifier.to_person(
-        user_id, texts.took_all_to_helper(view, claimed, now), texts.took_all_keyboard(view)
-    )
+    claimed = [card.occurs_on for card in cards if card.occurs_on]
     reply_to = query.message.message_id if query.message and is_group(query.message.chat) else None
-    await app.notifier.to_group(
-        view.chat_id, texts.took_all_to_group(view, name), reply_to=reply_to
-    )
+    notices = [
+        app.notifier.to_person(
+            user_id, texts.took_all_to_helper(view, claimed, now), texts.took_all_keyboard(view)
+        ),
+        app.notifier.to_group(view.chat_id, texts.took_all_to_group(view, name), reply_to=reply_to),
+    ]
     if user_id != view.patient_id:
-        await app.notifier.to_person(view.patient_id, texts.took_all_to_patient(view, name))
+        notices.append(
+            app.notifier.to_person(view.patient_id, texts.took_all_to_patient(view, name))
+        )
+    await side_by_side(*notices)
 
 
 async def _release_all(
@@ -117,14 +125,18 @@ async def _release_all(
 ) -> None:
     view = change.view
     assert view is not None
-    await answer_press(query, "Given back — thank you for all you did.")
+    answered: list[Awaitable[object]] = [
+        answer_press(query, "Given back — thank you for all you did.")
+    ]
     message = query.message
     if message is not None:
-        await app.notifier.edit(
-            message.chat.id, message.message_id, texts.gave_back_to_helper(view), None
-        )
-    await app.notifier.to_group(view.chat_id, texts.gave_back_to_group(view, name, app.clock.now()))
-    await app.notifier.to_person(view.patient_id, texts.gave_back_to_patient(view, name))
+        text = texts.gave_back_to_helper(view)
+        answered.append(app.notifier.edit(message.chat.id, message.message_id, text, None))
+    await side_by_side(*answered)
+    await side_by_side(
+        app.notifier.to_group(view.chat_id, texts.gave_back_to_group(view, name, app.clock.now())),
+        app.notifier.to_person(view.patient_id, texts.gave_back_to_patient(view, name)),
+    )
 
 
 async def _show_cancelled_dates(app: AppContext, change: SeriesChange, actor_id: int) -> None:
@@ -151,19 +163,20 @@ async def _stopped(
 ) -> None:
     view = change.view
     assert view is not None
-    await answer_press(query, "Stopped.")
-    await _show_cancelled_dates(app, change, user_id)
+    await side_by_side(answer_press(query, "Stopped."), _show_cancelled_dates(app, change, user_id))
     text = texts.stopped_text(view, name, len(change.changes))
     message = query.message
+    steps: list[Awaitable[object]] = []
     if message is not None:
-        await app.notifier.edit(message.chat.id, message.message_id, text, None)
+        steps.append(app.notifier.edit(message.chat.id, message.message_id, text, None))
         if not is_group(message.chat):
-            await app.notifier.to_group(view.chat_id, text)
+            steps.append(app.notifier.to_group(view.chat_id, text))
     standing = before.standing_helper_id if before else None
     if standing is not None and standing != user_id:
-        await app.notifier.to_person(standing, texts.stopped_to_standing_helper(view, name))
+        steps.append(app.notifier.to_person(standing, texts.stopped_to_standing_helper(view, name)))
     if user_id != view.patient_id:
-        await app.notifier.to_person(view.patient_id, texts.stopped_to_patient(view, name))
+        steps.append(app.notifier.to_person(view.patient_id, texts.stopped_to_patient(view, name)))
+    await side_by_side(*steps)
 
 
 async def series_button(update: Update, context: Context) -> None:

@@ -59,6 +59,38 @@ async def test_anna_claims_and_everyone_hears_the_right_thing(circle: Circle) ->
     assert "No private message reaches Ben", circle.private(BEN)[-1].text.startswith("Hi")
 
 
+async def test_telegram_slow_to_answer_holds_up_none_of_a_claims_other_messages(
+    circle: Circle,
+) -> None:
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, RIDE)
+    card = circle.card("ride to neurology")
+    # Every call Telegram is slow to answer: with each waiting for the one before, a claim
+    # took four round trips, and the group's next tap waited for all of them.
+    pop_up = circle.fake.hold_next("answerCallbackQuery")
+    edit = circle.fake.hold_next("editMessageText", chat_id=card.chat_id)
+    to_maria = circle.fake.hold_next("sendMessage", chat_id=MARIA.id)
+    to_anna = circle.fake.hold_next("sendMessage", chat_id=ANNA.id)
+    claiming = asyncio.create_task(circle.press(ANNA, card, "🙋 I'll do it"))
+
+    # The pop-up and the card's edit are on their way together...
+    await asyncio.wait_for(asyncio.gather(pop_up.reached.wait(), edit.reached.wait()), 5)
+    assert not to_maria.reached.is_set()  # ...and the news waits for the card
+    pop_up.release()
+    edit.release()
+    # ...then Maria's notice and Anna's thanks, together.
+    await asyncio.wait_for(asyncio.gather(to_maria.reached.wait(), to_anna.reached.wait()), 5)
+    to_maria.release()
+    to_anna.release()
+    assert await asyncio.wait_for(claiming, 5) == ("Thank you! It's yours 💛", False)
+
+    assert "Claimed by Anna" in circle.card("ride to neurology").text
+    assert circle.private(MARIA)[-1].text == (
+        "🙋 Anna will give you a ride: ride to neurology, tomorrow 14:00."
+    )
+    assert "Thank you for helping Maria!" in circle.private(ANNA)[-1].text
+
+
 async def test_two_members_pressing_at_the_same_moment_only_one_gets_it(circle: Circle) -> None:
     await circle.set_up(ANNA, BEN)
     await circle.say(MARIA, RIDE)
