@@ -55,6 +55,7 @@ from handlers.common import (
     is_group,
     is_private,
     real_sender,
+    side_by_side,
     typed_text,
 )
 from storage.models import CheckInKind
@@ -207,28 +208,37 @@ async def _onanswer_press(
             await answer_press(query, texts.NOT_YOURS, alert=True)
             return
         case Outcome.GONE:
-            await answer_press(query, texts.GONE, alert=True)
-            await app.notifier.edit(chat_id, message_id, texts.GONE, None)
+            await side_by_side(
+                answer_press(query, texts.GONE, alert=True),
+                app.notifier.edit(chat_id, message_id, texts.GONE, None),
+            )
             return
         case Outcome.ABANDONED:
-            await answer_press(query, texts.ABANDONED, alert=True)
-            await app.notifier.edit(chat_id, message_id, texts.ABANDONED_SETTLED, None)
+            await side_by_side(
+                answer_press(query, texts.ABANDONED, alert=True),
+                app.notifier.edit(chat_id, message_id, texts.ABANDONED_SETTLED, None),
+            )
             return
         case Outcome.FINISHED:
             # A second tap on the message that now shows the summary must leave it alone;
             # an older copy of the check-in is closed.
             shown = _live(context).get(view.id) if view is not None else None
             if shown is not None and shown[1] != message_id:
-                await answer_press(query, texts.FINISHED)
-                await app.notifier.edit(chat_id, message_id, texts.FINISHED_SETTLED, None)
+                await side_by_side(
+                    answer_press(query, texts.FINISHED),
+                    app.notifier.edit(chat_id, message_id, texts.FINISHED_SETTLED, None),
+                )
             else:
                 await answer_press(query, texts.ALREADY_SAVED)
             return
     assert view is not None
-    await answer_press(query, texts.ALREADY_SAVED if result.outcome == Outcome.ALREADY else None)
-    await _close_other(app, context, view, message_id, texts.CARRIED_ON)
     text, keyboard = _showing(view)
-    await app.notifier.edit(chat_id, message_id, text, keyboard)
+    # The next question need not wait for the pop-up's round trip to Telegram.
+    await side_by_side(
+        answer_press(query, texts.ALREADY_SAVED if result.outcome == Outcome.ALREADY else None),
+        _close_other(app, context, view, message_id, texts.CARRIED_ON),
+        app.notifier.edit(chat_id, message_id, text, keyboard),
+    )
     _remember(context, view.id, chat_id, message_id)
 
 
@@ -263,8 +273,10 @@ async def check_in_button(update: Update, context: Context) -> None:
         elif kept.shared:
             await answer_press(query, texts.ALREADY_SHARED, alert=True)
         else:
-            await answer_press(query)
-            await app.notifier.edit(chat_id, message_id, texts.kept_private_text(kept), None)
+            await side_by_side(
+                answer_press(query),
+                app.notifier.edit(chat_id, message_id, texts.kept_private_text(kept), None),
+            )
         return
     await _on_share_button(app, query, user.id, button, chat_id, message_id)
 
@@ -303,21 +315,17 @@ async def _on_share_button(
         return
     match button.action:
         case CheckInAction.SHARE:
-            await answer_press(query)
-            await app.notifier.edit(
-                chat_id,
-                message_id,
-                texts.share_text(view, sharing.group_title),
-                texts.share_keyboard(view),
+            text = texts.share_text(view, sharing.group_title)
+            keyboard = texts.share_keyboard(view)
+            await side_by_side(
+                answer_press(query), app.notifier.edit(chat_id, message_id, text, keyboard)
             )
         case CheckInAction.OWN:
             await checkins.write_own_line(app.sm, user_id, check_in_id, now)
-            await answer_press(query)
-            await app.notifier.edit(
-                chat_id,
-                message_id,
-                texts.write_own_text(sharing.group_title),
-                texts.private_only_keyboard(view),
+            text = texts.write_own_text(sharing.group_title)
+            keyboard = texts.private_only_keyboard(view)
+            await side_by_side(
+                answer_press(query), app.notifier.edit(chat_id, message_id, text, keyboard)
             )
         case CheckInAction.LINE:
             try:
@@ -360,9 +368,9 @@ async def _share(
         await checkins.unmark_shared(app.sm, check_in_id, posted)
         await answer_press(query, texts.GROUP_FAILED, alert=True)
         return
-    await answer_press(query, texts.SENT)
-    await app.notifier.edit(
-        chat_id, message_id, texts.shared_text(sharing.check_in, posted, sharing.group_title), None
+    text = texts.shared_text(sharing.check_in, posted, sharing.group_title)
+    await side_by_side(
+        answer_press(query, texts.SENT), app.notifier.edit(chat_id, message_id, text, None)
     )
 
 

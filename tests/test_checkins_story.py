@@ -4,6 +4,7 @@ schedule that asks at the right local time, once a day, across restarts and paus
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -323,6 +324,25 @@ async def test_a_double_tap_answers_one_question_once(circle: Circle) -> None:
         False,
     )
     assert MOOD in _now(circle, prompt).text
+
+
+async def test_the_next_question_shows_while_telegram_is_still_answering_the_tap(
+    circle: Circle,
+) -> None:
+    await circle.set_up(ANNA)
+    await circle.say_privately(MARIA, "/checkin")
+    [prompt] = _prompts(circle, MARIA)
+    # Telegram is slow with the tap's little answer; the question need not wait for it.
+    pop_up = circle.fake.hold_next("answerCallbackQuery")
+    question = circle.fake.hold_next("editMessageText", chat_id=MARIA.id)
+    tapping = asyncio.create_task(circle.press(MARIA, prompt, "4 🙂 Good"))
+    await asyncio.wait_for(asyncio.gather(pop_up.reached.wait(), question.reached.wait()), 5)
+    question.release()
+    pop_up.release()
+    await asyncio.wait_for(tapping, 5)
+    assert MOOD in _now(circle, prompt).text
+    [row] = await _check_ins(circle)
+    assert (row.physical, row.mood) == (4, None)
 
 
 async def test_nothing_from_a_check_in_reaches_the_group_but_the_line_maria_taps(
