@@ -41,7 +41,14 @@ from bot.timeparse import (
     part_of_day_when,
 )
 from handlers.cards import publish
-from handlers.common import answer_press, command, is_group, real_sender, typed_text
+from handlers.common import (
+    answer_press,
+    command,
+    is_group,
+    real_sender,
+    side_by_side,
+    typed_text,
+)
 from storage.models import NeedStatus
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -134,16 +141,19 @@ async def wizard_button(update: Update, context: Context) -> None:
     app = app_context(context)
     draft = await drafts.current(app.sm, message.chat.id, user.id)
     if draft is None:
-        await answer_press(query, texts.EXPIRED, alert=True)
-        await _settle(query, texts.EXPIRED)
+        await side_by_side(
+            answer_press(query, texts.EXPIRED, alert=True), _settle(query, texts.EXPIRED)
+        )
         return
     circle = await circles.circle_by_id(app.sm, draft.circle_id)
     if circle is None:
         await drafts.discard(app.sm, message.chat.id, user.id)
         await answer_press(query, texts.EXPIRED, alert=True)
         return
-    await answer_press(query)
-    await _on_button(app, query, message, user, draft, circle, button)
+    # The next question need not wait for the press's answer to reach Telegram.
+    await side_by_side(
+        answer_press(query), _on_button(app, query, message, user, draft, circle, button)
+    )
 
 
 async def _on_button(

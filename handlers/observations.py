@@ -4,6 +4,7 @@ supported person's choice of what goes into the report."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Message, Update
@@ -16,7 +17,14 @@ from bot.context import AppContext, app_context
 from bot.render import observations as texts
 from bot.services import observations as service
 from bot.services.circles import CircleView
-from handlers.common import Asked, answer_press, is_group, real_sender, typed_text
+from handlers.common import (
+    Asked,
+    answer_press,
+    is_group,
+    real_sender,
+    side_by_side,
+    typed_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,23 +89,24 @@ async def button(update: Update, context: Context) -> None:
     app = app_context(context)
     if pressed.choice == ObservationChoice.SKIP:
         await service.skip(app.sm, pressed.observation_id, user.id)
-        await answer_press(query, texts.SKIPPED)
+        steps: list[Awaitable[object]] = [answer_press(query, texts.SKIPPED)]
         if isinstance(message, Message):
-            await app.notifier.edit(message.chat.id, message.message_id, texts.SKIPPED, None)
+            steps.append(
+                app.notifier.edit(message.chat.id, message.message_id, texts.SKIPPED, None)
+            )
+        await side_by_side(*steps)
         return
     in_report = pressed.choice == ObservationChoice.REPORT
     noticed = await service.choose(app.sm, pressed.observation_id, user.id, in_report)
     if noticed is None:
         await answer_press(query, texts.NOT_YOURS, alert=True)
         return
-    await answer_press(query, "Saved ✓")
+    saved: list[Awaitable[object]] = [answer_press(query, "Saved ✓")]
     if isinstance(message, Message):
-        await app.notifier.edit(
-            message.chat.id,
-            message.message_id,
-            texts.chosen(noticed, in_report),
-            texts.choice_keyboard(noticed.observation_id),
-        )
+        text = texts.chosen(noticed, in_report)
+        keyboard = texts.choice_keyboard(noticed.observation_id)
+        saved.append(app.notifier.edit(message.chat.id, message.message_id, text, keyboard))
+    await side_by_side(*saved)
 
 
 async def switch_from_settings(request: Asked, app: AppContext, circle: CircleView) -> None:

@@ -20,7 +20,7 @@ from bot.services import questions as service
 from bot.services.permissions import Action, may
 from bot.services.questions import Outcome, Problem
 from handlers.circle import asked_in_circle
-from handlers.common import answer_press, command, is_group, real_sender
+from handlers.common import answer_press, command, is_group, real_sender, side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +141,11 @@ async def question_button(update: Update, context: Context) -> None:
         )
         await answer_press(query, refusal, alert=True)
         return
-    await answer_press(query, _SAID.get((button.action, result.outcome)))
     text, keyboard = texts.list_message(shown)
-    await app.notifier.edit(message.chat.id, message.message_id, text, keyboard)
+    await side_by_side(
+        answer_press(query, _SAID.get((button.action, result.outcome))),
+        app.notifier.edit(message.chat.id, message.message_id, text, keyboard),
+    )
 
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:

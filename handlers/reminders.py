@@ -21,7 +21,7 @@ from bot.services import circles, reminders
 from bot.services.circles import CircleView
 from bot.timeparse import Precision, When, WhenError, local_to_utc, split_need_text
 from handlers.circle import circle_of_update
-from handlers.common import answer_press, asked, command, is_group, real_sender
+from handlers.common import answer_press, asked, command, is_group, real_sender, side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -156,13 +156,13 @@ async def reminder_button(update: Update, context: Context) -> None:
         return
     app = app_context(context)
     cancelled = await reminders.cancel_personal(app.sm, user.id, button.reminder_id)
-    await answer_press(
-        query, "Cancelled." if cancelled else "That one was already sent or cancelled."
-    )
+    said = "Cancelled." if cancelled else "That one was already sent or cancelled."
     message = query.message
-    if isinstance(message, Message):
-        tz = _zone(app, await circle_of_update(update, context))
-        await _edit_list(app, message, user.id, tz)
+    if not isinstance(message, Message):
+        await answer_press(query, said)
+        return
+    tz = _zone(app, await circle_of_update(update, context))
+    await side_by_side(answer_press(query, said), _edit_list(app, message, user.id, tz))
 
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:

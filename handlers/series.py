@@ -225,9 +225,10 @@ async def series_button(update: Update, context: Context) -> None:
         case SeriesAction.STOP_NO:
             change = await service.may_stop(app.sm, sid, user.id, chat.id, private, now)
             if change.ok and change.view is not None:
-                await answer_press(query, "Kept.")
-                await app.notifier.edit(
-                    chat.id, message.message_id, texts.kept_text(change.view), None
+                kept = texts.kept_text(change.view)
+                await side_by_side(
+                    answer_press(query, "Kept."),
+                    app.notifier.edit(chat.id, message.message_id, kept, None),
                 )
     if change.refusal is not None:
         await answer_press(query, texts.refusal_text(change.refusal, change.view, now), alert=True)

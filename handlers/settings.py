@@ -18,7 +18,15 @@ from bot.services.permissions import Place
 from bot.services.settings import Choice, Outcome, Setting, Unreadable
 from handlers import observations
 from handlers.circle import require_circle
-from handlers.common import ANONYMOUS_REPLY, answer_press, asked, command, is_group, real_sender
+from handlers.common import (
+    ANONYMOUS_REPLY,
+    answer_press,
+    asked,
+    command,
+    is_group,
+    real_sender,
+    side_by_side,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +131,18 @@ async def settings_button(update: Update, context: Context) -> None:
     if result.outcome == Outcome.NOT_ALLOWED:
         await answer_press(query, texts.not_allowed(settings.patient_name), alert=True)
         return
-    if choice is not None:
-        await answer_press(query, texts.SAVED)
-        await app.scheduler.wake()
-    else:
-        await answer_press(query)
     if press.setting is not None and choice is None:
         text = texts.choices_text(settings, press.setting)
         keyboard = texts.choices_keyboard(press.circle_id, press.setting)
     else:
         text = texts.summary_text(settings, can_change=True)
         keyboard = texts.menu_keyboard(press.circle_id)
-    await app.notifier.edit(message.chat.id, message.message_id, text, keyboard)
+    await side_by_side(
+        answer_press(query, texts.SAVED if choice is not None else None),
+        app.notifier.edit(message.chat.id, message.message_id, text, keyboard),
+    )
+    if choice is not None:
+        await app.scheduler.wake()
 
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:

@@ -6,19 +6,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.callbacks import TeamAction, TeamButton, decode, is_team_button
-from bot.context import app_context
+from bot.context import AppContext, app_context
 from bot.render import team as texts
 from bot.services import circles
 from bot.services import team as service
 from bot.services.permissions import Action, Place, may
 from bot.services.team import Add, Edit, Outcome, Remove, Show, Unreadable
 from handlers.circle import asked_in_circle
-from handlers.common import answer_press, command, is_group, real_sender
+from handlers.common import answer_press, command, is_group, real_sender, side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -108,18 +108,21 @@ async def team_button(update: Update, context: Context) -> None:
         case Outcome.ELSEWHERE:
             await answer_press(query, texts.OTHER_CIRCLE, alert=True)
         case Outcome.REMOVED if contact is not None:
-            await answer_press(query, "Removed ✓")
-            await app.notifier.edit(
-                message.chat.id, message.message_id, texts.removed_text(contact), None
-            )
+            await _answer_and_show(app, query, "Removed ✓", texts.removed_text(contact))
         case Outcome.KEPT if contact is not None:
-            await answer_press(query, "Kept ✓")
-            await app.notifier.edit(
-                message.chat.id, message.message_id, texts.kept_text(contact), None
-            )
+            await _answer_and_show(app, query, "Kept ✓", texts.kept_text(contact))
         case _:
-            await answer_press(query, texts.ALREADY_GONE)
-            await app.notifier.edit(message.chat.id, message.message_id, texts.ALREADY_GONE, None)
+            await _answer_and_show(app, query, texts.ALREADY_GONE, texts.ALREADY_GONE)
+
+
+async def _answer_and_show(app: AppContext, query: CallbackQuery, said: str, text: str) -> None:
+    """The pop-up and the question's new text, on their way together."""
+    message = query.message
+    assert message is not None
+    await side_by_side(
+        answer_press(query, said),
+        app.notifier.edit(message.chat.id, message.message_id, text, None),
+    )
 
 
 def handlers() -> list[tuple[int, BaseHandler[Update, Any, Any]]]:

@@ -16,7 +16,7 @@ from bot.render import thanks as texts
 from bot.services import thanks as service
 from bot.services.needs import NeedCard
 from bot.services.thanks import ThanksOutcome
-from handlers.common import BUTTON_GONE, answer_press, real_sender
+from handlers.common import BUTTON_GONE, answer_press, real_sender, side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,10 @@ async def say_thanks(update: Update, context: Context) -> None:
         await service.unmark(app.sm, card.id, result.marked_at)
         await answer_press(query, texts.GROUP_UNREACHABLE, alert=True)
         return
-    await answer_press(query, texts.answer(ThanksOutcome.MARKED, card))
-    await app.notifier.edit(
-        message.chat.id,
-        message.message_id,
-        need_texts.done_notice_to_patient(card) + texts.sent_note(),
-        None,
+    text = need_texts.done_notice_to_patient(card) + texts.sent_note()
+    await side_by_side(
+        answer_press(query, texts.answer(ThanksOutcome.MARKED, card)),
+        app.notifier.edit(message.chat.id, message.message_id, text, None),
     )
 
 
