@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from telegram.error import (
     EndPointNotFound,
     Forbidden,
     InvalidToken,
+    NetworkError,
     RetryAfter,
 )
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -538,6 +540,24 @@ async def test_http_server_with_real_bot(fake: FakeTelegram, http_url: str) -> N
         "sendMessage: text: can't parse entities: Character '&' is reserved and must be "
         "escaped as &amp; (at byte offset 2)"
     ]
+
+
+async def test_stopping_the_server_during_a_long_poll_logs_no_error(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = FakeTelegramHTTPServer(fake)
+    url = await server.start()
+    async with Bot(fake.token, base_url=f"{url}/bot") as bot:
+        waiting = fake.hold_next("getUpdates")
+        polling = asyncio.create_task(bot.get_updates(timeout=30))
+        await asyncio.wait_for(waiting.reached.wait(), 5)
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            await server.stop()
+            for _ in range(5):
+                await asyncio.sleep(0)  # the server's callbacks for ended connections run
+        with pytest.raises(NetworkError):
+            await asyncio.wait_for(polling, 5)
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
 
 
 async def test_http_server_rejects_wrong_token(fake: FakeTelegram, http_url: str) -> None:
