@@ -224,26 +224,33 @@ async def test_down_across_a_reminder_it_comes_late_when_still_useful(circle: Ci
 
 async def _back_after_down(
     circle: Circle, caplog: pytest.LogCaptureFixture, back_at: datetime
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """The bot stops, starts again at `back_at` and catches up; the lines it logged about
-    messages it dropped."""
+    messages it dropped: one for each (INFO), and the warnings."""
     await circle.scheduler.stop()
     circle.clock.set(back_at)
     await circle.restart()
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
         await circle.tick()
-    return [r.getMessage() for r in caplog.records if "too late to be useful" in r.getMessage()]
+    lines = [r for r in caplog.records if "too late to be useful" in r.getMessage()]
+    each = [r.getMessage() for r in lines if r.levelno == logging.INFO]
+    return each, [r.getMessage() for r in lines if r.levelno >= logging.WARNING]
 
 
 async def test_down_past_the_need_its_reminders_are_dropped_and_logged(
     circle: Circle, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _claimed_ride(circle)
-    dropped = await _back_after_down(circle, caplog, utc(26, 13, 30))  # the ride has started
+    dropped, warned = await _back_after_down(circle, caplog, utc(26, 13, 30))  # ride started
     assert _reminders(circle, ANNA) == []
     rows = [r for r in await circle.scheduled() if r.kind == MessageKind.REMINDER]
     assert [r.state for r in rows] == [MessageState.DROPPED] * 2
     assert sum(text.startswith("dropped reminder") for text in dropped) == 2
+    # The operator's one warning counts every kind dropped, and says since when.
+    assert warned == [
+        "dropped 4 scheduled messages too late to be useful "
+        f"(2 reminder, 1 appointment, 1 digest), due since {utc(25, 13)}"
+    ]
     # The follow-up is still to come, on time.
     await circle.run_until(utc(26, 15))
     assert circle.private(ANNA)[-1].text.startswith("💬 Did it happen?")
@@ -257,12 +264,17 @@ async def test_down_for_long_every_stale_reminder_is_dropped_a_batch_at_a_time(
     for hour in (14, 15, 16):
         await circle.say(MARIA, f"/need ride to neurology tomorrow {hour}:00")
         await circle.press(ANNA, circle.card(f"{hour}:00"), "🙋 I'll do it")
-    dropped = await _back_after_down(circle, caplog, utc(26, 17))  # all three have started
+    dropped, warned = await _back_after_down(circle, caplog, utc(26, 17))  # all have started
 
     assert _reminders(circle, ANNA) == []
     rows = [r for r in await circle.scheduled() if r.kind == MessageKind.REMINDER]
     assert [r.state for r in rows] == [MessageState.DROPPED] * 6
     assert sum(text.startswith("dropped reminder") for text in dropped) == 6
+    # However many batches it took, the operator is warned once.
+    assert warned == [
+        "dropped 10 scheduled messages too late to be useful "
+        f"(6 reminder, 3 appointment, 1 digest), due since {utc(25, 13)}"
+    ]
     # Each ride's "Did it happen?" still reaches Anna (the two overdue ones say they're late).
     await circle.run_until(utc(26, 19))
     asked = [m.text for m in circle.private(ANNA) if "💬 Did it happen?" in m.text]
