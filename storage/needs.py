@@ -128,6 +128,11 @@ async def helpers_of(session: AsyncSession, need_ids: Sequence[int]) -> Sequence
     return rows.all()
 
 
+def people_in(held: Sequence[NeedHelper], role: HelperRole) -> tuple[int, ...]:
+    """Who among these rows (helpers_of) holds a place, or stands by, in their order."""
+    return tuple(row.user_id for row in held if row.role == role)
+
+
 async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> Need | None:
     """Take one place: one conditional UPDATE on taken < places, so two people pressing for
     the last place can never both get it. The same person never holds two places. A person

@@ -412,14 +412,10 @@ async def _change_need(
             card,
             previous_claimer_id=previous_claimer,
             actor_role=role,
-            previous_helpers=_ids(held_before, HelperRole.HELPER),
-            previous_backups=_ids(held_before, HelperRole.BACKUP),
+            previous_helpers=store.people_in(held_before, HelperRole.HELPER),
+            previous_backups=store.people_in(held_before, HelperRole.BACKUP),
             helper_reminders=tuple((h, _reminders_of(planned, h)) for h in helpers),
         )
-
-
-def _ids(held: Sequence[NeedHelper], role: HelperRole) -> tuple[int, ...]:
-    return tuple(row.user_id for row in held if row.role == role)
 
 
 async def _holds_place(session: AsyncSession, need_id: int, user_id: int) -> bool:

@@ -16,6 +16,7 @@ from bot.categories import looks_medical
 from bot.services import planning
 from bot.services.planning import Planned
 from bot.timeparse import Precision, When
+from storage import needs as need_store
 from storage import scheduled as store
 from storage.db import SessionMaker
 from storage.models import (
@@ -62,16 +63,6 @@ def need_when(need: Need) -> When:
     return When(Precision(need.precision), need.starts_at, need.ends_at, need.when_label)
 
 
-async def helper_ids(session: AsyncSession, need_id: int) -> list[int]:
-    """Who holds the need's places, earliest first."""
-    rows = await session.exec(
-        select(NeedHelper.user_id)
-        .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.role) == HelperRole.HELPER)
-        .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
-    )
-    return list(rows.all())
-
-
 async def replan_need(
     session: AsyncSession,
     need: Need,
@@ -87,11 +78,9 @@ async def replan_need(
     gave back a place): everyone else's stay as they are. `held` is the need's helpers and
     backups when the caller has read them in this transaction already."""
     assert need.id is not None and circle.id is not None
-    helpers = (
-        await helper_ids(session, need.id)
-        if held is None
-        else [row.user_id for row in held if row.role == HelperRole.HELPER]
-    )
+    if held is None:
+        held = await need_store.helpers_of(session, [need.id])
+    helpers = list(need_store.people_in(held, HelperRole.HELPER))
     planned = planning.for_need(
         NeedStatus(need.status),
         need_when(need),
