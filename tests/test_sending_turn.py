@@ -12,7 +12,7 @@ from storage.models import MessageKind, MessageState, ScheduledMessage
 from storage.scheduled import SENDING_TURN_LOCK, sending_turn
 from tests.conftest import ANNA, Circle
 
-pytestmark = pytest.mark.parametrize("database_kind", ["postgresql"])
+pytestmark = pytest.mark.postgresql_only
 
 
 async def plant_reminders(circle: Circle, count: int, due_in: timedelta) -> None:
