@@ -292,8 +292,9 @@ async def database_url(tmp_path: Path, database_kind: str) -> AsyncIterator[str]
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+async def engine(database_url: str, clock: ManualClock) -> AsyncIterator[AsyncEngine]:
+    # How long a PostgreSQL connection sat in the pool follows the story's clock too.
+    engine = create_engine(database_url, clock=lambda: clock.now().timestamp())
     await migrate(engine)
     yield engine
     await engine.dispose()

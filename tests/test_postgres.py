@@ -6,7 +6,11 @@ without one these tests are skipped, in CI they must run."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import select
@@ -76,3 +80,77 @@ async def test_four_people_pressing_at_once_on_postgresql(circle: Circle) -> Non
         p for p in helpers if any("Thank you for helping" in m.text for m in circle.private(p))
     ]
     assert thanked == winners
+
+
+async def cut_every_connection(database_url: str) -> None:
+    """What a PostgreSQL restart does to the bot's pooled connections."""
+    admin = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+
+
+async def test_after_postgresql_restarted_the_first_press_goes_through_without_an_error(
+    circle: Circle, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await circle.set_up(ANNA)
+    await circle.say(MARIA, "/need ride to neurology tomorrow 14:00")
+    await cut_every_connection(database_url)
+    circle.clock.advance(timedelta(minutes=5))  # the server was down a while
+
+    with caplog.at_level(logging.ERROR):
+        await circle.press(ANNA, circle.card("neurology"), "🙋 I'll do it")
+
+    assert "Claimed by Anna" in circle.card("neurology").text
+    assert any("Anna will give you a ride" in m.text for m in circle.private(MARIA))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_connection_cut_while_idle_is_replaced_before_it_is_used(
+    database_url: str,
+) -> None:
+    now = 1000.0
+    engine = create_engine(database_url, clock=lambda: now)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+        await cut_every_connection(database_url)
+        now += 60
+
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_used_a_moment_ago_is_handed_out_without_a_round_trip(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = 1000.0
+    engine = create_engine(database_url, clock=lambda: now)
+    dialect = engine.sync_engine.dialect
+    pinged_at: list[float] = []
+    ping = dialect.do_ping
+
+    def counted_ping(dbapi_connection: Any) -> bool:
+        pinged_at.append(now)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted_ping)
+    try:
+        for _ in range(3):  # updates coming one after another
+            async with engine.connect() as connection:
+                assert await connection.scalar(text("SELECT 1")) == 1
+            now += 0.1
+        assert pinged_at == []
+
+        now += 60  # a quiet minute
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+        assert pinged_at == [now]
+    finally:
+        await engine.dispose()
