@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import and_, literal, update
+from sqlalchemy import Executable, and_, bindparam, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
@@ -21,9 +22,62 @@ OfACircle = TypeVar("OfACircle", Need, NeedSeries)
 def insert_on_conflict(session: AsyncSession, table: type[SQLModel]):  # type: ignore[no-untyped-def]
     """An INSERT that can say what to do ON CONFLICT: it is spelled per dialect, and both
     dialects we run on support it."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _insert_for(session.get_bind().dialect.name, table)
+
+
+def _insert_for(dialect: str, table: type[SQLModel]):  # type: ignore[no-untyped-def]
+    if dialect == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
+
+
+# Every update runs the two statements that note who wrote (bot/services/circles.note_member).
+# Building a statement and working out its key in SQLAlchemy's cache of compiled SQL costs
+# as much as running it, so these are built once per dialect, with parameters for what
+# changes, and run on the session's connection as they are (noting a member took 0.71 ms
+# with the statements built each time, 0.26 ms with them built once).
+
+
+@cache
+def _person_seen(dialect: str, sets_can_message: bool) -> Executable:
+    statement = _insert_for(dialect, Person).values(
+        user_id=bindparam("user_id"),
+        first_name=bindparam("first_name"),
+        last_name=bindparam("last_name"),
+        username=bindparam("username"),
+        updated_at=bindparam("now"),
+        can_message=bindparam("can_message"),
+    )
+    changed = ["first_name", "last_name", "username", "updated_at"]
+    if sets_can_message:
+        changed.append("can_message")
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=["user_id"], set_={name: statement.excluded[name] for name in changed}
+    )
+
+
+@cache
+def _member_by_writing(dialect: str) -> Executable:
+    columns = Membership.__table__.c  # type: ignore[attr-defined]
+    circle = select(
+        col(Circle.id),
+        bindparam("user_id", type_=columns.user_id.type),
+        literal(Role.MEMBER.value, columns.role.type),
+        bindparam("now", type_=columns.joined_at.type),
+    ).where(col(Circle.chat_id) == bindparam("chat_id"))
+    return (  # type: ignore[no-any-return]
+        _insert_for(dialect, Membership)
+        .from_select(["circle_id", "user_id", "role", "joined_at"], circle)
+        .on_conflict_do_nothing(index_elements=["circle_id", "user_id"])
+    )
+
+
+async def _run_built(
+    session: AsyncSession, build: Callable[..., Executable], *key: object, **values: object
+) -> None:
+    """Run a statement built once (above) in the session's transaction."""
+    connection = await session.connection()
+    await connection.execute(build(connection.dialect.name, *key), values)
 
 
 async def upsert_person(
@@ -36,23 +90,18 @@ async def upsert_person(
     *,
     can_message: bool | None = None,
 ) -> None:
-    values: dict[str, object] = {
-        "user_id": user_id,
-        "first_name": first_name[:255],
-        "last_name": last_name[:255] if last_name else None,
-        "username": username[:64] if username else None,
-        "updated_at": now,
-    }
-    changes = dict(values)
-    changes.pop("user_id")
-    if can_message is not None:
-        changes["can_message"] = can_message
-    statement = (
-        insert_on_conflict(session, Person)
-        .values(**values, can_message=bool(can_message))
-        .on_conflict_do_update(index_elements=["user_id"], set_=changes)
+    """Store the person as Telegram shows them now; `can_message` is changed only if given."""
+    await _run_built(
+        session,
+        _person_seen,
+        can_message is not None,
+        user_id=user_id,
+        first_name=first_name[:255],
+        last_name=last_name[:255] if last_name else None,
+        username=username[:64] if username else None,
+        now=now,
+        can_message=bool(can_message),
     )
-    await session.execute(statement)
 
 
 async def set_can_message(session: AsyncSession, user_id: int, can_message: bool) -> None:
@@ -99,19 +148,7 @@ async def ensure_membership(
 async def join_by_writing(session: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
     """Whoever writes in a circle's group is a member of it (never demoted): one INSERT that
     finds the circle by its chat itself, as every group message runs it."""
-    columns = Membership.__table__.c  # type: ignore[attr-defined]
-    circle = select(
-        col(Circle.id),
-        literal(user_id, columns.user_id.type),
-        literal(Role.MEMBER.value, columns.role.type),
-        literal(now, columns.joined_at.type),
-    ).where(col(Circle.chat_id) == chat_id)
-    statement = (
-        insert_on_conflict(session, Membership)
-        .from_select(["circle_id", "user_id", "role", "joined_at"], circle)
-        .on_conflict_do_nothing(index_elements=["circle_id", "user_id"])
-    )
-    await session.execute(statement)
+    await _run_built(session, _member_by_writing, chat_id=chat_id, user_id=user_id, now=now)
 
 
 async def set_role(session: AsyncSession, circle_id: int, user_id: int, role: Role) -> None:
