@@ -169,23 +169,31 @@ async def role_in(session: AsyncSession, circle_id: int, user_id: int) -> Role |
     return Role(role) if role else None
 
 
-async def with_circle_and_role(
-    session: AsyncSession, table: type[OfACircle], row_id: int, user_id: int
-) -> tuple[OfACircle, Circle, Role | None] | None:
-    """A need or a series, its circle and the person's role there, in one query: every
-    press on their buttons starts here."""
-    rows = await session.execute(
+@cache
+def _with_circle_and_role(table: type[OfACircle]) -> Executable:
+    """Built once per table, as every press runs it (see _person_seen)."""
+    return (
         select(table, Circle, Membership.role)
         .join(Circle, col(Circle.id) == col(table.circle_id))
         .outerjoin(
             Membership,
             and_(
                 col(Membership.circle_id) == col(table.circle_id),
-                col(Membership.user_id) == user_id,
+                col(Membership.user_id) == bindparam("user_id"),
             ),
         )
-        .where(col(table.id) == row_id)
+        .where(col(table.id) == bindparam("row_id"))
         .execution_options(populate_existing=True)
+    )
+
+
+async def with_circle_and_role(
+    session: AsyncSession, table: type[OfACircle], row_id: int, user_id: int
+) -> tuple[OfACircle, Circle, Role | None] | None:
+    """A need or a series, its circle and the person's role there, in one query: every
+    press on their buttons starts here."""
+    rows = await session.execute(
+        _with_circle_and_role(table), {"row_id": row_id, "user_id": user_id}
     )
     found = rows.first()
     if found is None:
