@@ -360,8 +360,8 @@ async def claim(sm: SessionMaker, press: Press) -> NeedChange:
         planned = await reminders.replan_need(
             session, need, circle, press.now, only_for={press.actor_id}, held=held
         )
+        card = await _card(session, need, circle, held)  # before the commit: one transaction
         await session.commit()
-        card = await _card(session, need, circle, held)
         return NeedChange(
             card,
             actor_role=role,
@@ -403,8 +403,8 @@ async def _change_need(
         if won:
             # What was still to come for the old state goes; the new state's comes.
             planned = await reminders.replan_need(session, need, circle, press.now, held=held)
+        card = await _card(session, need, circle, held)  # before the commit: one transaction
         await session.commit()
-        card = await _card(session, need, circle, held)
         if not won:
             return NeedChange(card, _closed_refusal(need) or lost)
         helpers = card.helper_ids or ((card.claimer_id,) if card.claimer_id is not None else ())
@@ -451,8 +451,8 @@ async def release(sm: SessionMaker, press: Press) -> NeedChange:
         planned = await reminders.replan_need(
             session, need, circle, press.now, only_for=changed, held=held
         )
+        card = await _card(session, need, circle, held)  # before the commit: one transaction
         await session.commit()
-        card = await _card(session, need, circle, held)
         return NeedChange(
             card,
             previous_claimer_id=press.actor_id,
@@ -635,7 +635,10 @@ async def mine(sm: SessionMaker, user_id: int, now: datetime) -> Board:
 
 
 async def need_version(sm: SessionMaker, need_id: int) -> int | None:
+    """Asked after every card edit on a shared database (PostgreSQL): one read needs no
+    transaction, and its BEGIN and ROLLBACK would be two more round trips per press."""
     async with sm() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return await store.version_of(session, need_id)
 
 
