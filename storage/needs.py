@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,8 +69,35 @@ async def note_changed(session: AsyncSession, need_ids: Sequence[int]) -> None:
         )
 
 
+# The queries every press on a need runs are built once (see storage/people.py).
+_VERSION_OF = select(Need.version).where(col(Need.id) == bindparam("need_id"))
+_HELPERS_OF = (
+    select(NeedHelper)
+    .where(col(NeedHelper.need_id).in_(bindparam("need_ids", expanding=True)))
+    .order_by(col(NeedHelper.need_id), col(NeedHelper.claimed_at), col(NeedHelper.id))
+)
+_HELPER_ROW = (
+    select(NeedHelper)
+    .where(
+        col(NeedHelper.need_id) == bindparam("need_id"),
+        col(NeedHelper.user_id) == bindparam("user_id"),
+    )
+    .execution_options(populate_existing=True)
+)
+_CLAIMED_BEFORE = (
+    select(NeedHelper.id)
+    .join(Need, col(Need.id) == col(NeedHelper.need_id))
+    .where(
+        col(Need.circle_id) == bindparam("circle_id"),
+        col(NeedHelper.user_id) == bindparam("user_id"),
+        col(NeedHelper.role) == HelperRole.HELPER,
+    )
+    .limit(1)
+)
+
+
 async def version_of(session: AsyncSession, need_id: int) -> int | None:
-    rows = await session.exec(select(Need.version).where(col(Need.id) == need_id))
+    rows = await session.exec(_VERSION_OF, params={"need_id": need_id})
     return rows.first()
 
 
@@ -108,11 +135,7 @@ def _status_with(taken: Any) -> Any:
 
 
 async def helper_row(session: AsyncSession, need_id: int, user_id: int) -> NeedHelper | None:
-    rows = await session.exec(
-        select(NeedHelper)
-        .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.user_id) == user_id)
-        .execution_options(populate_existing=True)
-    )
+    rows = await session.exec(_HELPER_ROW, params={"need_id": need_id, "user_id": user_id})
     return rows.first()
 
 
@@ -120,11 +143,7 @@ async def helpers_of(session: AsyncSession, need_ids: Sequence[int]) -> Sequence
     """Helpers and backups of these needs, each need's earliest place first."""
     if not need_ids:
         return []
-    rows = await session.exec(
-        select(NeedHelper)
-        .where(col(NeedHelper.need_id).in_(need_ids))
-        .order_by(col(NeedHelper.need_id), col(NeedHelper.claimed_at), col(NeedHelper.id))
-    )
+    rows = await session.exec(_HELPERS_OF, params={"need_ids": list(need_ids)})
     return rows.all()
 
 
@@ -420,16 +439,7 @@ async def move_cards(session: AsyncSession, old_chat_id: int, new_chat_id: int) 
 
 
 async def has_claimed_before(session: AsyncSession, circle_id: int, user_id: int) -> bool:
-    rows = await session.exec(
-        select(NeedHelper.id)
-        .join(Need, col(Need.id) == col(NeedHelper.need_id))
-        .where(
-            col(Need.circle_id) == circle_id,
-            col(NeedHelper.user_id) == user_id,
-            col(NeedHelper.role) == HelperRole.HELPER,
-        )
-        .limit(1)
-    )
+    rows = await session.exec(_CLAIMED_BEFORE, params={"circle_id": circle_id, "user_id": user_id})
     return rows.first() is not None
 
 
