@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, update
+from sqlalchemy import ColumnElement, Executable, and_, bindparam, case, func, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +21,7 @@ from storage.models import (
     NeedStatus,
     ScheduledMessage,
 )
-from storage.people import insert_on_conflict
+from storage.statements import insert_for, run_built
 
 
 async def add_need(session: AsyncSession, need: Need) -> Need:
@@ -69,7 +70,7 @@ async def note_changed(session: AsyncSession, need_ids: Sequence[int]) -> None:
         )
 
 
-# The queries every press on a need runs are built once (see storage/people.py).
+# The queries every press on a need runs are built once (storage/statements.py).
 _VERSION_OF = select(Need.version).where(col(Need.id) == bindparam("need_id"))
 _HELPERS_OF = (
     select(NeedHelper)
@@ -152,6 +153,22 @@ def people_in(held: Sequence[NeedHelper], role: HelperRole) -> tuple[int, ...]:
     return tuple(row.user_id for row in held if row.role == role)
 
 
+@cache
+def _place_taken(dialect: str) -> Executable:
+    """A claim's place: a new helper row, or the person's backup row turned into one."""
+    statement = insert_for(dialect, NeedHelper).values(
+        need_id=bindparam("need_id"),
+        user_id=bindparam("user_id"),
+        role=HelperRole.HELPER,
+        claimed_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=["need_id", "user_id"],
+        set_={"role": statement.excluded.role, "claimed_at": statement.excluded.claimed_at},
+        where=col(NeedHelper.role) == HelperRole.BACKUP,
+    ).returning(col(NeedHelper.id))
+
+
 async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime) -> Need | None:
     """Take one place: one conditional UPDATE on taken < places, so two people pressing for
     the last place can never both get it. The same person never holds two places. A person
@@ -172,16 +189,7 @@ async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime
         return None
     # The person's place: a new row, or their backup row turned into a place. Nothing comes
     # back if they hold a place already (pressed twice at once): the count is given back.
-    place = await session.execute(
-        insert_on_conflict(session, NeedHelper)
-        .values(need_id=need_id, user_id=user_id, role=HelperRole.HELPER, claimed_at=now)
-        .on_conflict_do_update(
-            index_elements=["need_id", "user_id"],
-            set_={"role": HelperRole.HELPER, "claimed_at": now},
-            where=col(NeedHelper.role) == HelperRole.BACKUP,
-        )
-        .returning(col(NeedHelper.id))
-    )
+    place = await run_built(session, _place_taken, need_id=need_id, user_id=user_id, now=now)
     if place.first() is None:
         await session.execute(
             update(Need)

@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import Executable, and_, bindparam, literal, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Circle, CircleStatus, Membership, Need, NeedSeries, Person, Role
+from storage.statements import insert_for, insert_on_conflict, run_built
 
 # What a button can be about: each belongs to one circle.
 OfACircle = TypeVar("OfACircle", Need, NeedSeries)
 
 
-def insert_on_conflict(session: AsyncSession, table: type[SQLModel]):  # type: ignore[no-untyped-def]
-    """An INSERT that can say what to do ON CONFLICT: it is spelled per dialect, and both
-    dialects we run on support it."""
-    return _insert_for(session.get_bind().dialect.name, table)
-
-
-def _insert_for(dialect: str, table: type[SQLModel]):  # type: ignore[no-untyped-def]
-    if dialect == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
-
-
-# Statements that (nearly) every update runs are built once, with parameters for what changes:
-# building a statement and working out its key in SQLAlchemy's cache of compiled SQL costs
-# about as much as running it. Noting who wrote (bot/services/circles.note_member) took
-# 0.71 ms with its two statements built each time, 0.26 ms with them built once; a press's
-# first query (with_circle_and_role) 0.32 ms and 0.15 ms. The INSERTs are spelled per
-# dialect, so they are built once for each, and run on the session's connection (the ORM
-# would take parameters given to an INSERT for rows of a bulk insert).
-
-
+# What every update runs is built once (storage/statements.py).
 @cache
 def _person_seen(dialect: str, sets_can_message: bool) -> Executable:
-    statement = _insert_for(dialect, Person).values(
+    statement = insert_for(dialect, Person).values(
         user_id=bindparam("user_id"),
         first_name=bindparam("first_name"),
         last_name=bindparam("last_name"),
@@ -68,18 +47,10 @@ def _member_by_writing(dialect: str) -> Executable:
         bindparam("now", type_=columns.joined_at.type),
     ).where(col(Circle.chat_id) == bindparam("chat_id"))
     return (  # type: ignore[no-any-return]
-        _insert_for(dialect, Membership)
+        insert_for(dialect, Membership)
         .from_select(["circle_id", "user_id", "role", "joined_at"], circle)
         .on_conflict_do_nothing(index_elements=["circle_id", "user_id"])
     )
-
-
-async def _run_built(
-    session: AsyncSession, build: Callable[..., Executable], *key: object, **values: object
-) -> None:
-    """Run a statement built once (above) in the session's transaction."""
-    connection = await session.connection()
-    await connection.execute(build(connection.dialect.name, *key), values)
 
 
 async def upsert_person(
@@ -93,7 +64,7 @@ async def upsert_person(
     can_message: bool | None = None,
 ) -> None:
     """Store the person as Telegram shows them now; `can_message` is changed only if given."""
-    await _run_built(
+    await run_built(
         session,
         _person_seen,
         can_message is not None,
@@ -153,7 +124,7 @@ async def ensure_membership(
 async def join_by_writing(session: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
     """Whoever writes in a circle's group is a member of it (never demoted): one INSERT that
     finds the circle by its chat itself, as every group message runs it."""
-    await _run_built(session, _member_by_writing, chat_id=chat_id, user_id=user_id, now=now)
+    await run_built(session, _member_by_writing, chat_id=chat_id, user_id=user_id, now=now)
 
 
 async def set_role(session: AsyncSession, circle_id: int, user_id: int, role: Role) -> None:
@@ -176,7 +147,7 @@ async def role_in(session: AsyncSession, circle_id: int, user_id: int) -> Role |
 
 @cache
 def _with_circle_and_role(table: type[OfACircle]) -> Executable:
-    """Built once per table, as every press runs it (see _person_seen)."""
+    """Built once per table, as every press runs it."""
     return (
         select(table, Circle, Membership.role)
         .join(Circle, col(Circle.id) == col(table.circle_id))
