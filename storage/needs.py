@@ -102,37 +102,62 @@ async def version_of(session: AsyncSession, need_id: int) -> int | None:
     return rows.first()
 
 
-def _first_helper(need_id: int) -> Any:
-    """The helper of the earliest place still held (Need.claimer_id), as a subquery."""
-    return (
-        select(NeedHelper.user_id)
-        .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.role) == HelperRole.HELPER)
-        .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 async def _sync_claimer(session: AsyncSession, need_id: int) -> Need:
     """Need.claimer_id follows the earliest place; returns the need as the change left it.
     A statement of its own, run while the need's row is locked by this transaction: it
     sees every place committed before, on PostgreSQL as on SQLite."""
-    rows = await session.execute(
-        update(Need)
-        .where(col(Need.id) == need_id)
-        .values(
-            claimer_id=_first_helper(need_id),
-            claimed_at=case((col(Need.taken) == 0, None), else_=col(Need.claimed_at)),
-        )
-        .returning(Need)
-        .execution_options(populate_existing=True)
-    )
+    rows = await session.execute(_SYNC_CLAIMER, {"need_id": need_id})
     need: Need = rows.scalar_one()
     return need
 
 
 def _status_with(taken: Any) -> Any:
     return case((taken >= col(Need.places), NeedStatus.CLAIMED.value), else_=NeedStatus.OPEN.value)
+
+
+_COLUMNS = Need.__table__.c  # type: ignore[attr-defined]
+# The helper of the earliest place still held (Need.claimer_id).
+_FIRST_HELPER = (
+    select(NeedHelper.user_id)
+    .where(
+        col(NeedHelper.need_id) == bindparam("need_id"), col(NeedHelper.role) == HelperRole.HELPER
+    )
+    .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
+    .limit(1)
+    .scalar_subquery()
+)
+_SYNC_CLAIMER = (
+    update(Need)
+    .where(col(Need.id) == bindparam("need_id"))
+    .values(
+        claimer_id=_FIRST_HELPER,
+        claimed_at=case((col(Need.taken) == 0, None), else_=col(Need.claimed_at)),
+    )
+    .returning(Need)
+    .execution_options(populate_existing=True)
+)
+# A claim's conditional UPDATE (see _change), built once as every claim runs it. The need is
+# read back by _sync_claimer (or get_need) right after, so the session's copy is left alone.
+_TAKE_PLACE = (
+    update(Need)
+    .where(
+        col(Need.id) == bindparam("need_id"),
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) < col(Need.places),
+    )
+    .values(
+        status=_status_with(col(Need.taken) + 1),
+        taken=col(Need.taken) + 1,
+        claimer_id=func.coalesce(
+            col(Need.claimer_id), bindparam("user_id", type_=_COLUMNS.claimer_id.type)
+        ),
+        claimed_at=func.coalesce(
+            col(Need.claimed_at), bindparam("now", type_=_COLUMNS.claimed_at.type)
+        ),
+        version=col(Need.version) + 1,
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 async def helper_row(session: AsyncSession, need_id: int, user_id: int) -> NeedHelper | None:
@@ -175,17 +200,8 @@ async def claim(session: AsyncSession, need_id: int, user_id: int, now: datetime
     standing by as backup who takes a free place stops being the backup.
     Returns the need as the claim left it; None when the claim is lost, and then nothing of
     it is left (a count taken by a second press at once is given back)."""
-    won = await _change(
-        session,
-        need_id,
-        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
-        col(Need.taken) < col(Need.places),
-        status=_status_with(col(Need.taken) + 1),
-        taken=col(Need.taken) + 1,
-        claimer_id=func.coalesce(col(Need.claimer_id), user_id),
-        claimed_at=func.coalesce(col(Need.claimed_at), now),
-    )
-    if not won:
+    won = await session.execute(_TAKE_PLACE, {"need_id": need_id, "user_id": user_id, "now": now})
+    if not won.rowcount:  # type: ignore[attr-defined]
         return None
     # The person's place: a new row, or their backup row turned into a place. Nothing comes
     # back if they hold a place already (pressed twice at once): the count is given back.
