@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, insert, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -72,6 +72,28 @@ async def remove_pending_for_need(
             col(ScheduledMessage.kind).in_(list(kinds)),
         )
     )
+
+
+# A claim's or a release's replan (bot/services/reminders.replan_need), built once as every
+# claim runs it (storage/statements.py): the group's messages and these people's.
+_PENDING_FOR_PEOPLE = delete(ScheduledMessage).where(
+    col(ScheduledMessage.need_id) == bindparam("need_id"),
+    col(ScheduledMessage.state) == PENDING,
+    col(ScheduledMessage.kind).in_(
+        [MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP]
+    ),
+    or_(
+        col(ScheduledMessage.recipient_id).is_(None),
+        col(ScheduledMessage.recipient_id).in_(bindparam("people", expanding=True)),
+    ),
+)
+
+
+async def remove_pending_for_people(
+    session: AsyncSession, need_id: int, people: Iterable[int]
+) -> None:
+    """What is still to come about this need for the group, and for these people."""
+    await session.execute(_PENDING_FOR_PEOPLE, {"need_id": need_id, "people": list(people)})
 
 
 async def remove_pending_of_circle(

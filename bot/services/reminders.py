@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.categories import looks_medical
@@ -24,7 +24,6 @@ from storage.models import (
     CircleStatus,
     HelperRole,
     MessageKind,
-    MessageState,
     Need,
     NeedHelper,
     NeedStatus,
@@ -96,19 +95,7 @@ async def replan_need(
         await store.remove_pending_for_need(session, need.id, NEED_KINDS)
     else:
         people = set(only_for)
-        await session.execute(
-            delete(ScheduledMessage).where(
-                col(ScheduledMessage.need_id) == need.id,
-                col(ScheduledMessage.state) == MessageState.PENDING,
-                col(ScheduledMessage.kind).in_(
-                    [MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP]
-                ),
-                or_(
-                    col(ScheduledMessage.recipient_id).is_(None),
-                    col(ScheduledMessage.recipient_id).in_(people),
-                ),
-            )
-        )
+        await store.remove_pending_for_people(session, need.id, people)
         planned = [
             item
             for item in planned
