@@ -134,7 +134,8 @@ _SYNC_CLAIMER = (
         claimed_at=case((col(Need.taken) == 0, None), else_=col(Need.claimed_at)),
     )
     .returning(Need)
-    .execution_options(populate_existing=True)
+    # The need comes back as changed (RETURNING): nothing else to bring up to date.
+    .execution_options(populate_existing=True, synchronize_session=False)
 )
 # A claim's conditional UPDATE (see _change), built once as every claim runs it. The need is
 # read back by _sync_claimer (or get_need) right after, so the session's copy is left alone.
