@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import SessionMaker
 from storage.models import MessageKind, MessageState, ScheduledMessage
+from storage.statements import run_many
 
 PENDING = MessageState.PENDING
 # The PostgreSQL advisory lock whose holder sends scheduled messages (any number, the same
@@ -54,12 +55,16 @@ async def sending_turn(sm: SessionMaker) -> AsyncIterator[bool]:
                     await connection.invalidate()
 
 
+_ADD_MESSAGES = insert(ScheduledMessage.__table__)  # type: ignore[attr-defined]
+
+
 async def add_messages(session: AsyncSession, rows: Iterable[ScheduledMessage]) -> None:
-    """One INSERT for all the rows (the ORM would send one per row, to learn each id,
-    which nothing here needs): a claim plans three or four messages at once."""
+    """One INSERT for all the rows, built once (storage/statements.py): a claim plans three
+    or four. Added as ORM objects, each would go alone, to learn its id, which nothing here
+    needs."""
     values = [row.model_dump(exclude={"id"}) for row in rows]
     if values:
-        await session.execute(insert(ScheduledMessage), values)
+        await run_many(session, _ADD_MESSAGES, values)
 
 
 async def remove_pending_for_need(

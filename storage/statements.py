@@ -9,16 +9,17 @@ them compiled: noting who wrote in the group (two INSERTs) took 0.71 ms built ea
 SELECTs are built at import and run with `session.exec(statement, params=…)`. An INSERT …
 ON CONFLICT is spelled per dialect, so it is built on first use for each (`@cache`), and
 runs on the session's connection (`run_built`): the ORM would take parameters given with
-an INSERT for the rows of a bulk insert."""
+an INSERT for the rows of a bulk insert. Rows of one table go in together (`run_many`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,7 +40,19 @@ async def run_built(
     session: AsyncSession, build: Callable[..., Executable], *key: object, **values: object
 ) -> CursorResult[Any]:
     """Run the statement `build(dialect, *key)` (cached) in the session's transaction."""
+    connection = await _connection(session)
+    return await connection.execute(build(connection.dialect.name, *key), values)
+
+
+async def run_many(
+    session: AsyncSession, statement: Executable, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Run a statement built once for each of these rows, in the session's transaction."""
+    connection = await _connection(session)
+    await connection.execute(statement, rows)
+
+
+async def _connection(session: AsyncSession) -> AsyncConnection:
     if session.new or session.dirty or session.deleted:
         await session.flush()  # what the ORM would write before this statement, as execute does
-    connection = await session.connection()
-    return await connection.execute(build(connection.dialect.name, *key), values)
+    return await session.connection()
