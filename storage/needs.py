@@ -226,26 +226,41 @@ class GivenBack:
     promoted: int | None = None
 
 
+# A release's statements, built once as every release runs them (storage/statements.py).
+# The count goes down as _change would do it; _sync_claimer reads the need back after.
+_FREE_PLACE = (
+    update(Need)
+    .where(
+        col(Need.id) == bindparam("need_id"),
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) > 0,
+    )
+    .values(status=NeedStatus.OPEN, taken=col(Need.taken) - 1, version=col(Need.version) + 1)
+    .execution_options(synchronize_session=False)
+)
+_PLACE_GONE = delete(NeedHelper).where(
+    col(NeedHelper.need_id) == bindparam("need_id"),
+    col(NeedHelper.user_id) == bindparam("user_id"),
+    col(NeedHelper.role) == HelperRole.HELPER,
+)
+_FIRST_BACKUP = (
+    select(NeedHelper)
+    .where(
+        col(NeedHelper.need_id) == bindparam("need_id"), col(NeedHelper.role) == HelperRole.BACKUP
+    )
+    .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
+    .limit(1)
+    .execution_options(populate_existing=True)
+)
+
+
 async def _free_place(session: AsyncSession, need_id: int, user_id: int) -> bool:
     """The need's count goes down with one conditional UPDATE (which also locks its row),
     then the person's place goes; if they held none, the count is put back."""
-    locked = await _change(
-        session,
-        need_id,
-        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
-        col(Need.taken) > 0,
-        status=NeedStatus.OPEN,
-        taken=col(Need.taken) - 1,
-    )
-    if not locked:
+    locked = await session.execute(_FREE_PLACE, {"need_id": need_id})
+    if not locked.rowcount:  # type: ignore[attr-defined]
         return False
-    gone = await session.execute(
-        delete(NeedHelper).where(
-            col(NeedHelper.need_id) == need_id,
-            col(NeedHelper.user_id) == user_id,
-            col(NeedHelper.role) == HelperRole.HELPER,
-        )
-    )
+    gone = await session.execute(_PLACE_GONE, {"need_id": need_id, "user_id": user_id})
     if not gone.rowcount:  # type: ignore[attr-defined]
         await session.execute(
             update(Need)
@@ -269,15 +284,7 @@ async def give_back(
 
 
 async def _promote_backup(session: AsyncSession, need_id: int, now: datetime) -> int | None:
-    backup = (
-        await session.exec(
-            select(NeedHelper)
-            .where(col(NeedHelper.need_id) == need_id, col(NeedHelper.role) == HelperRole.BACKUP)
-            .order_by(col(NeedHelper.claimed_at), col(NeedHelper.id))
-            .limit(1)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    backup = (await session.exec(_FIRST_BACKUP, params={"need_id": need_id})).first()
     if backup is None:
         return None
     taken = await _change(
