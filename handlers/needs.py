@@ -310,7 +310,8 @@ async def _tell_people(
             if patient_hears:
                 notice = texts.done_notice_to_patient(card)
                 steps.append(to_person(card.patient_id, notice, thanks.keyboard(card)))
-            steps.append(observations.ask_helper(app, card.id))
+            if change.observations_on:  # off by default: no need to look again then
+                steps.append(observations.ask_helper(app, card.id))
         case NeedAction.MISSED:
             if patient_hears:
                 notice = scheduled_texts.missed_notice_to_patient(card, now)

@@ -359,21 +359,34 @@ async def remove_backup(session: AsyncSession, need_id: int, user_id: int) -> bo
     return True
 
 
+# Done or didn't happen, as _change would do it, built once (storage/statements.py). Any
+# helper or a lead closes the whole need; `claimer_id` is the first helper as read, so a
+# release in between makes this miss. A need with several places may be closed before
+# every place is taken. The caller reads the need back after.
+_CLOSE = (
+    update(Need)
+    .where(
+        col(Need.id) == bindparam("need_id"),
+        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        col(Need.taken) > 0,
+        col(Need.claimer_id) == bindparam("first_helper"),
+    )
+    .values(
+        status=bindparam("closed_as", type_=_COLUMNS.status.type),
+        done_at=bindparam("now", type_=_COLUMNS.done_at.type),
+        version=col(Need.version) + 1,
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 async def _close(
     session: AsyncSession, need_id: int, claimer_id: int, now: datetime, status: NeedStatus
 ) -> bool:
-    # Any helper or a lead closes the whole need; `claimer_id` is the first helper as read,
-    # so a release in between makes this miss. A need with several places may be closed
-    # before every place is taken.
-    return await _change(
-        session,
-        need_id,
-        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
-        col(Need.taken) > 0,
-        col(Need.claimer_id) == claimer_id,
-        status=status,
-        done_at=now,
+    closed = await session.execute(
+        _CLOSE, {"need_id": need_id, "first_helper": claimer_id, "closed_as": status, "now": now}
     )
+    return bool(closed.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_done(session: AsyncSession, need_id: int, claimer_id: int, now: datetime) -> bool:

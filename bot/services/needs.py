@@ -296,6 +296,8 @@ class NeedChange:
     promoted_reminders: tuple[datetime, ...] = ()
     # Each helper's reminders ahead after the change, as (helper, instants): for a new time.
     helper_reminders: tuple[tuple[int, tuple[datetime, ...]], ...] = ()
+    # The person supported wants helpers asked "anything you noticed?" once a need is done.
+    observations_on: bool = False
 
     @property
     def ok(self) -> bool:
@@ -415,6 +417,7 @@ async def _change_need(
             previous_helpers=store.people_in(held_before, HelperRole.HELPER),
             previous_backups=store.people_in(held_before, HelperRole.BACKUP),
             helper_reminders=tuple((h, _reminders_of(planned, h)) for h in helpers),
+            observations_on=circle.observations_on,
         )
 
 
