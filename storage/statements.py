@@ -6,10 +6,15 @@ every update runs are built once, with parameters for what changes, and SQLAlche
 them compiled: noting who wrote in the group (two INSERTs) took 0.71 ms built each time and
 0.26 ms built once; a press's first query 0.32 ms and 0.15 ms.
 
-SELECTs are built at import and run with `session.exec(statement, params=…)`. An INSERT …
-ON CONFLICT is spelled per dialect, so it is built on first use for each (`@cache`), and
-runs on the session's connection (`run_built`): the ORM would take parameters given with
-an INSERT for the rows of a bulk insert. Rows of one table go in together (`run_many`)."""
+SELECTs, UPDATEs and DELETEs are built at import, each beside the function that runs it,
+and run through the session with their parameters (`session.exec(statement, params=…)`,
+`session.execute(statement, {…})`). A parameter of an UPDATE may not be named after a
+column it sets. An UPDATE after which the need is read back anyway says
+`synchronize_session=False`: the ORM's look through the session for copies to bring up to
+date costs more than the statement. An INSERT … ON CONFLICT is spelled per dialect, so it
+is built on first use for each (`@cache`) and runs on the session's connection
+(`run_built`): the ORM would take parameters given with an INSERT for the rows of a bulk
+insert. Rows of one table go in together (`run_many`)."""
 
 from __future__ import annotations
 
