@@ -116,6 +116,8 @@ def _status_with(taken: Any) -> Any:
 
 
 _COLUMNS = Need.__table__.c  # type: ignore[attr-defined]
+# Still open, or claimed: a need that can be changed.
+_NOT_CLOSED = col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED])
 # The helper of the earliest place still held (Need.claimer_id).
 _FIRST_HELPER = (
     select(NeedHelper.user_id)
@@ -143,7 +145,7 @@ _TAKE_PLACE = (
     update(Need)
     .where(
         col(Need.id) == bindparam("need_id"),
-        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        _NOT_CLOSED,
         col(Need.taken) < col(Need.places),
     )
     .values(
@@ -232,7 +234,7 @@ _FREE_PLACE = (
     update(Need)
     .where(
         col(Need.id) == bindparam("need_id"),
-        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        _NOT_CLOSED,
         col(Need.taken) > 0,
     )
     .values(status=NeedStatus.OPEN, taken=col(Need.taken) - 1, version=col(Need.version) + 1)
@@ -367,7 +369,7 @@ _CLOSE = (
     update(Need)
     .where(
         col(Need.id) == bindparam("need_id"),
-        col(Need.status).in_([NeedStatus.OPEN, NeedStatus.CLAIMED]),
+        _NOT_CLOSED,
         col(Need.taken) > 0,
         col(Need.claimer_id) == bindparam("first_helper"),
     )
