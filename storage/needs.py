@@ -48,16 +48,30 @@ async def set_card(session: AsyncSession, need_id: int, chat_id: int, message_id
     )
 
 
+def _counted(need: Any, *conditions: Any, **values: Any) -> Any:
+    """The need's one conditional UPDATE for a change; it also counts the change in its
+    version, which the card follows."""
+    return (
+        update(Need)
+        .where(col(Need.id) == need, *conditions)
+        .values(**values, version=col(Need.version) + 1)
+    )
+
+
+def _built_change(*conditions: Any, **values: Any) -> Any:
+    """A change that every such press makes, built once (storage/statements.py), for the need
+    given as the parameter `need_id`. The need is read back right after it (_sync_claimer or
+    get_need), so the session's copy is left alone."""
+    return _counted(bindparam("need_id"), *conditions, **values).execution_options(
+        synchronize_session=False
+    )
+
+
 async def _change(
     session: AsyncSession, need_id: int, *conditions: object, **values: object
 ) -> bool:
-    """The need's one conditional UPDATE for a change; it also counts the change in its
-    version, which the card follows."""
-    result = await session.execute(
-        update(Need)
-        .where(col(Need.id) == need_id, *conditions)  # type: ignore[arg-type]
-        .values(**values, version=col(Need.version) + 1)
-    )
+    """A rarer change, built for this press (see _counted); True if it was made."""
+    result = await session.execute(_counted(need_id, *conditions, **values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -139,27 +153,18 @@ _SYNC_CLAIMER = (
     # The need comes back as changed (RETURNING): nothing else to bring up to date.
     .execution_options(populate_existing=True, synchronize_session=False)
 )
-# A claim's conditional UPDATE (see _change), built once as every claim runs it. The need is
-# read back by _sync_claimer (or get_need) right after, so the session's copy is left alone.
-_TAKE_PLACE = (
-    update(Need)
-    .where(
-        col(Need.id) == bindparam("need_id"),
-        _NOT_CLOSED,
-        col(Need.taken) < col(Need.places),
-    )
-    .values(
-        status=_status_with(col(Need.taken) + 1),
-        taken=col(Need.taken) + 1,
-        claimer_id=func.coalesce(
-            col(Need.claimer_id), bindparam("user_id", type_=_COLUMNS.claimer_id.type)
-        ),
-        claimed_at=func.coalesce(
-            col(Need.claimed_at), bindparam("now", type_=_COLUMNS.claimed_at.type)
-        ),
-        version=col(Need.version) + 1,
-    )
-    .execution_options(synchronize_session=False)
+# A claim's conditional UPDATE.
+_TAKE_PLACE = _built_change(
+    _NOT_CLOSED,
+    col(Need.taken) < col(Need.places),
+    status=_status_with(col(Need.taken) + 1),
+    taken=col(Need.taken) + 1,
+    claimer_id=func.coalesce(
+        col(Need.claimer_id), bindparam("user_id", type_=_COLUMNS.claimer_id.type)
+    ),
+    claimed_at=func.coalesce(
+        col(Need.claimed_at), bindparam("now", type_=_COLUMNS.claimed_at.type)
+    ),
 )
 
 
@@ -229,16 +234,8 @@ class GivenBack:
 
 
 # A release's statements, built once as every release runs them (storage/statements.py).
-# The count goes down as _change would do it; _sync_claimer reads the need back after.
-_FREE_PLACE = (
-    update(Need)
-    .where(
-        col(Need.id) == bindparam("need_id"),
-        _NOT_CLOSED,
-        col(Need.taken) > 0,
-    )
-    .values(status=NeedStatus.OPEN, taken=col(Need.taken) - 1, version=col(Need.version) + 1)
-    .execution_options(synchronize_session=False)
+_FREE_PLACE = _built_change(
+    _NOT_CLOSED, col(Need.taken) > 0, status=NeedStatus.OPEN, taken=col(Need.taken) - 1
 )
 _PLACE_GONE = delete(NeedHelper).where(
     col(NeedHelper.need_id) == bindparam("need_id"),
@@ -361,24 +358,15 @@ async def remove_backup(session: AsyncSession, need_id: int, user_id: int) -> bo
     return True
 
 
-# Done or didn't happen, as _change would do it, built once (storage/statements.py). Any
-# helper or a lead closes the whole need; `claimer_id` is the first helper as read, so a
-# release in between makes this miss. A need with several places may be closed before
-# every place is taken. The caller reads the need back after.
-_CLOSE = (
-    update(Need)
-    .where(
-        col(Need.id) == bindparam("need_id"),
-        _NOT_CLOSED,
-        col(Need.taken) > 0,
-        col(Need.claimer_id) == bindparam("first_helper"),
-    )
-    .values(
-        status=bindparam("closed_as", type_=_COLUMNS.status.type),
-        done_at=bindparam("now", type_=_COLUMNS.done_at.type),
-        version=col(Need.version) + 1,
-    )
-    .execution_options(synchronize_session=False)
+# Done or didn't happen. Any helper or a lead closes the whole need; `first_helper` is the
+# first helper as read, so a release in between makes this miss. A need with several places
+# may be closed before every place is taken. (A parameter may not share a set column's name.)
+_CLOSE = _built_change(
+    _NOT_CLOSED,
+    col(Need.taken) > 0,
+    col(Need.claimer_id) == bindparam("first_helper"),
+    status=bindparam("closed_as", type_=_COLUMNS.status.type),
+    done_at=bindparam("now", type_=_COLUMNS.done_at.type),
 )
 
 
