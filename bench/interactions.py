@@ -16,8 +16,10 @@ run a bare python-telegram-bot echo handler goes through the same fake as the ya
 Prints updates per second and p50/p99 per kind of update, and the claim / echo ratio beside
 the target (a claim costs at most 4x an echo). Beside it, the floors no handler can go
 below: a claim's four Bot API calls with no database, and an echo that first reads one row
-in a transaction. Last, `--together` circles run their rounds at once through the bot's own
-update processor (many chats side by side), for updates per second under load.
+in a transaction. Under them, the least any claim could cost on any library: those calls,
+and the claim's conditional UPDATE and COMMIT sent through the database driver itself.
+Last, `--together` circles run their rounds at once through the bot's own update processor
+(many chats side by side), for updates per second under load.
 
 After the warm-up the garbage collector is told to leave start-up's objects out of its
 full passes, as the bot does once started (`--no-gc-freeze` to compare); how many full
@@ -158,12 +160,12 @@ async def seed(connection: AsyncConnection, circles: int, needs: int) -> tuple[i
 # ---------------------------------------------------------------------- measuring
 
 
-def figures(name: str, samples: Sequence[float]) -> str:
+def figures(name: str, samples: Sequence[float], unit: str = "updates/s") -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return (
         f"{name:<13} n={len(samples):<5} p50={statistics.median(ordered) * 1000:7.2f} ms  "
-        f"p99={p99 * 1000:7.2f} ms  {len(samples) / sum(samples):8.1f} updates/s"
+        f"p99={p99 * 1000:7.2f} ms  {len(samples) / sum(samples):8.1f} {unit}"
     )
 
 
@@ -271,6 +273,43 @@ async def claims_telegram_calls(fake: FakeTelegram, rounds: int, latency: float)
         raw = fake.user_presses(helper_of(0), group_of(0), card, button_text="🙋 I'll do it")
         samples.append(await timed_update(feed, raw))
     await floor_app.shutdown()
+    return samples
+
+
+async def bare_claim_storage(engine: AsyncEngine, rounds: int) -> list[float]:
+    """The least a claim can store, through the database driver itself, without SQLAlchemy:
+    one conditional UPDATE of an open need, RETURNING its version, committed (on PostgreSQL
+    a statement outside a transaction commits itself: one round trip). No implementation of
+    a claim, on any library, stores it for less."""
+    async with engine.connect() as connection:
+        result = await connection.execute(
+            select(col(Need.id)).where(col(Need.status) == NeedStatus.OPEN).limit(rounds)
+        )
+        need_ids = list(result.scalars().all())
+        await connection.rollback()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        samples = []
+        if engine.dialect.name == "postgresql":
+            update = await driver.prepare(
+                "UPDATE need SET status = 'claimed', version = version + 1"
+                " WHERE id = $1 AND status = 'open' RETURNING version"
+            )
+            for need_id in need_ids:
+                started = time.perf_counter()
+                await update.fetchrow(need_id)  # one statement commits itself: one round trip
+                samples.append(time.perf_counter() - started)
+        else:  # the bot's own SQLite driver (storage/sqlite_driver.py)
+            for need_id in need_ids:
+                started = time.perf_counter()
+                cursor = await driver.execute(
+                    "UPDATE need SET status = 'claimed', version = version + 1"
+                    " WHERE id = ? AND status = 'open' RETURNING version",
+                    (need_id,),
+                )
+                await cursor.fetchone()
+                await driver.commit()
+                samples.append(time.perf_counter() - started)
     return samples
 
 
@@ -486,6 +525,7 @@ async def main(args: argparse.Namespace) -> int:
             echo_yardstick_samples = await echo_yardstick(fake, args.rounds * 2, latency)
             echo_db_samples = await echo_yardstick(fake, args.rounds * 2, latency, engine)
             floor_samples = await claims_telegram_calls(fake, args.rounds * 2, latency)
+            bare_samples = await bare_claim_storage(engine, args.rounds * 2)
         finally:
             await engine.dispose()
     problems = list(fake.violations)
@@ -527,6 +567,17 @@ async def main(args: argparse.Namespace) -> int:
     print(
         f"floors, in echoes: a claim's Telegram calls alone {floor:.1f}x; "
         f"one SELECT and COMMIT through SQLAlchemy adds {one_read:.1f}x"
+    )
+    # What no implementation at all can go below: those calls, and storing the claim at its
+    # barest through the driver itself.
+    bare = statistics.median(bare_samples) / echo
+    print(
+        f"{figures('bare UPDATE', bare_samples, 'claims/s')}  (its UPDATE, committed, "
+        f"through the {kind} driver alone)"
+    )
+    print(
+        f"least any claim could cost, in echoes: its Telegram calls and its bare UPDATE, "
+        f"{floor + bare:.1f}x"
     )
     if profile is not None:
         stats = pstats.Stats(profile)
