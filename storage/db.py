@@ -40,12 +40,20 @@ def create_engine(
     *,
     ping_after_idle: float = PING_AFTER_IDLE,
     clock: Callable[[], float] = time.monotonic,
+    connections: int | None = None,
 ) -> AsyncEngine:
+    """`connections`: at most this many at once (default: SQLAlchemy's pool, 5 kept and 10
+    more when busy). tests/test_one_connection.py runs on one, to show that no update waits
+    for a second connection while it holds one: with many updates side by side, each holding
+    one and waiting for another, the pool would run dry and every one of them would wait."""
+    pool: dict[str, Any] = {}
+    if connections is not None:
+        pool = {"pool_size": connections, "max_overflow": 0}
     if url.startswith("sqlite"):
         # Each statement runs on the loop's thread (see storage/sqlite_driver.py). SQLite
         # serialises writers; concurrent claims wait for each other (up to 30 s, without
         # blocking the loop) rather than fail with "database is locked".
-        engine = create_async_engine(url, async_creator=sqlite_driver.async_creator(url))
+        engine = create_async_engine(url, async_creator=sqlite_driver.async_creator(url), **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: object, _record: object) -> None:
@@ -57,7 +65,7 @@ def create_engine(
             cursor.close()
 
         return engine
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, **pool)
     _check_idle_connections(engine, ping_after_idle, clock)
     return engine
 
