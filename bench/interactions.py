@@ -286,7 +286,7 @@ async def bare_claim_storage(engine: AsyncEngine, rounds: int) -> list[float]:
             select(col(Need.id)).where(col(Need.status) == NeedStatus.OPEN).limit(rounds)
         )
         need_ids = list(result.scalars().all())
-        await connection.rollback()
+        await connection.rollback()  # each UPDATE below is committed on its own
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
         samples = []

@@ -292,9 +292,19 @@ async def database_url(tmp_path: Path, database_kind: str) -> AsyncIterator[str]
 
 
 @pytest.fixture
-async def engine(database_url: str, clock: ManualClock) -> AsyncIterator[AsyncEngine]:
+def connections() -> int | None:
+    """How many database connections the bot may hold at once; None: the pool's default."""
+    return None
+
+
+@pytest.fixture
+async def engine(
+    database_url: str, clock: ManualClock, connections: int | None
+) -> AsyncIterator[AsyncEngine]:
     # How long a PostgreSQL connection sat in the pool follows the story's clock too.
-    engine = create_engine(database_url, clock=lambda: clock.now().timestamp())
+    engine = create_engine(
+        database_url, clock=lambda: clock.now().timestamp(), connections=connections
+    )
     await migrate(engine)
     yield engine
     await engine.dispose()

@@ -10,28 +10,23 @@ is one such run at a time per replica, so it cannot drain the pool."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import ManualClock
-from storage.db import create_engine, migrate
 from tests.conftest import ANNA, BEN, MARIA, Circle
 
-# Thursday 26 November 2026, 14:00 in Berlin; Friday's dinner is in the evening.
+# In Berlin: Wednesday 25 November 2026 at 19:00 (Maria's first check-in), Thursday at 14:00
+# (the ride), Saturday at 09:00 (after Friday's dinner).
 WEDNESDAY_EVENING = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 RIDE_AT = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 SATURDAY_MORNING = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def engine(database_url: str, clock: ManualClock) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, clock=lambda: clock.now().timestamp(), connections=1)
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
+def connections() -> int:
+    """The bot's whole pool is one connection (the conftest's engine uses this)."""
+    return 1
 
 
 async def test_needs_reminders_and_check_ins_all_run_on_one_connection(circle: Circle) -> None:
