@@ -88,9 +88,7 @@ _PENDING_FOR_PEOPLE = (
     .where(
         col(ScheduledMessage.need_id) == bindparam("need_id"),
         col(ScheduledMessage.state) == PENDING,
-        col(ScheduledMessage.kind).in_(
-            [MessageKind.REMINDER, MessageKind.NUDGE, MessageKind.FOLLOW_UP]
-        ),
+        col(ScheduledMessage.kind).in_(bindparam("kinds", expanding=True)),
         or_(
             col(ScheduledMessage.recipient_id).is_(None),
             col(ScheduledMessage.recipient_id).in_(bindparam("people", expanding=True)),
@@ -101,10 +99,14 @@ _PENDING_FOR_PEOPLE = (
 
 
 async def remove_pending_for_people(
-    session: AsyncSession, need_id: int, people: Iterable[int]
+    session: AsyncSession, need_id: int, people: Iterable[int], kinds: Iterable[MessageKind]
 ) -> None:
-    """What is still to come about this need for the group, and for these people."""
-    await session.execute(_PENDING_FOR_PEOPLE, {"need_id": need_id, "people": list(people)})
+    """What is still to come about this need, of these kinds, for the group and for these
+    people."""
+    await session.execute(
+        _PENDING_FOR_PEOPLE,
+        {"need_id": need_id, "people": list(people), "kinds": list(kinds)},
+    )
 
 
 async def remove_pending_of_circle(

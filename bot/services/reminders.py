@@ -36,6 +36,9 @@ NEED_KINDS = (
     MessageKind.FOLLOW_UP,
     MessageKind.APPOINTMENT,
 )
+# What a replan for some people only (a claim, a release) replaces: the person supported's
+# offer of their report before an appointment (APPOINTMENT) stays as it is.
+_PEOPLES_KINDS = tuple(kind for kind in NEED_KINDS if kind != MessageKind.APPOINTMENT)
 # Enough for anyone's own reminders; a limit keeps one person from filling the table.
 MAX_PERSONAL = 50
 MAX_PERSONAL_TEXT = 500
@@ -95,11 +98,11 @@ async def replan_need(
         await store.remove_pending_for_need(session, need.id, NEED_KINDS)
     else:
         people = set(only_for)
-        await store.remove_pending_for_people(session, need.id, people)
+        await store.remove_pending_for_people(session, need.id, people, _PEOPLES_KINDS)
         planned = [
             item
             for item in planned
-            if item.kind != MessageKind.APPOINTMENT
+            if item.kind in _PEOPLES_KINDS
             and (item.recipient_id is None or item.recipient_id in people)
         ]
     await store.add_messages(session, _rows(planned, circle.id, need.id, now))
